@@ -1,0 +1,23 @@
+import { envInt, loadConfig, port, redisConfigFromEnv, serviceEnv, type Env } from '@cachelab/config';
+import { z } from 'zod';
+
+const userEnv = serviceEnv.extend({
+  PORT: port.default(3001),
+  /** `false` turns every cache off (x-cache: bypass): the baseline of the benchmarks. */
+  CACHE_ENABLED: z.stringbool().default(true),
+  PROFILE_TTL_MS: envInt(1_000, 86_400_000).default(300_000),
+  NEGATIVE_TTL_MS: envInt(0, 86_400_000).default(30_000),
+  SUMMARY_TTL_MS: envInt(1_000, 86_400_000).default(60_000),
+  SUMMARY_STALE_MS: envInt(0, 86_400_000).default(300_000),
+  LOCK_WAIT_MS: envInt(10, 60_000).default(3_000),
+  /** Writes (POST/PATCH/DELETE) per client within RATE_LIMIT_WINDOW_MS. */
+  RATE_LIMIT_WRITES: envInt(1, 1_000_000).default(300),
+  RATE_LIMIT_WINDOW_MS: envInt(100, 3_600_000).default(10_000),
+});
+
+export type UserServiceConfig = z.output<typeof userEnv> & { redis: ReturnType<typeof redisConfigFromEnv> };
+
+/** Reads and validates the environment once; a bad value stops the service with a clear message. */
+export function loadUserConfig(env: Env = process.env): UserServiceConfig {
+  return { ...loadConfig(userEnv, env), redis: redisConfigFromEnv(env) };
+}

@@ -1,0 +1,41 @@
+import { closeRedis, createRedis, waitForReady, type RedisConnectionConfig } from '@cachelab/redis';
+import { testRedisConfig, uniqueName } from '@cachelab/testing';
+import { afterAll } from 'vitest';
+import { CacheAside, type CacheAsideOptions } from '../src/cache-aside';
+import { CacheStore } from '../src/store';
+import type { BreakerOptions } from '../src/circuit-breaker';
+
+const opened: CacheStore[] = [];
+afterAll(async () => {
+  await Promise.all(opened.map((store) => closeRedis(store.redis)));
+});
+
+/** A CacheStore on its own connection to the suite's Redis (REDIS_MODE), closed after the file. */
+export async function newStore(config: RedisConnectionConfig = testRedisConfig(), breaker?: BreakerOptions): Promise<CacheStore> {
+  const redis = createRedis(config, { purpose: 'cache', connectionName: 'cache-test' });
+  await waitForReady(redis);
+  const store = new CacheStore(redis, breaker);
+  opened.push(store);
+  return store;
+}
+
+export function newCache<T>(store: CacheStore, options: Partial<CacheAsideOptions> = {}): CacheAside<T> {
+  return new CacheAside<T>(store, { namespace: uniqueName('ns'), kind: 'profile', ttlMs: 60_000, negativeTtlMs: 5_000, ...options });
+}
+
+/** A loader that counts its calls, like a database that counts queries. */
+export function countingLoader<T>(value: T | null) {
+  const loader = async () => {
+    loader.calls += 1;
+    return value;
+  };
+  loader.calls = 0;
+  return loader;
+}
+
+/** A promise the test resolves by hand: a database query that is "slow" until the test says so. */
+export function gate<T = void>() {
+  let open!: (value: T) => void;
+  const opened = new Promise<T>((resolve) => (open = resolve));
+  return { opened, open };
+}

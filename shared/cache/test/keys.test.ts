@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { entityKey, entityKeys } from '../src/keys';
+import { withJitter } from '../src/ttl';
+import { newStore } from './helpers';
+
+describe('key design', () => {
+  it('puts the id in a hash tag', () => {
+    expect(entityKey('user', 42, 'profile')).toBe('user:{42}:profile');
+  });
+
+  it('refuses key parts that would change the slot or the shape', () => {
+    for (const bad of ['4}2', '{42}', 'a:b', '', 'x y']) expect(() => entityKey('user', bad, 'profile')).toThrow();
+  });
+
+  it.skipIf(process.env.REDIS_MODE === 'sentinel')('keeps all keys of one entity in one Cluster slot', async () => {
+    const store = await newStore();
+    const keys = entityKeys('user', 42, 'profile');
+    const slots = await Promise.all(Object.values(keys).map((key) => store.redis.call('CLUSTER', 'KEYSLOT', key)));
+    expect(new Set(slots).size).toBe(1);
+  });
+});
+
+describe('TTL jitter', () => {
+  it('stays within +/- ratio and spreads', () => {
+    const ttls = Array.from({ length: 1000 }, () => withJitter(60_000, 0.1));
+    expect(Math.min(...ttls)).toBeGreaterThanOrEqual(54_000);
+    expect(Math.max(...ttls)).toBeLessThanOrEqual(66_000);
+    expect(new Set(ttls).size).toBeGreaterThan(100);
+  });
+});

@@ -1,0 +1,122 @@
+import { diag, DiagLogLevel } from '@opentelemetry/api';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import { JsonLinesSpanExporter } from './file-exporter';
+import { autoInstrumentationConfig } from './instrumentations';
+import { createLogger, otelDiagLogger, type Logger } from './logger';
+import { setMetricsService } from './metrics';
+import { traceFilePath } from './state-dir';
+
+export interface TelemetryOptions {
+  /** `user`, `catalog`, ...: the `service.name` of spans, the `service` label of metrics, the span file name. */
+  serviceName: string;
+  serviceVersion?: string;
+}
+
+export interface TelemetryHandle {
+  /** Exports the spans still buffered and stops tracing. Safe to call more than once. */
+  shutdown(): Promise<void>;
+}
+
+// On globalThis rather than in a module variable: the OpenTelemetry API registers its provider
+// process-wide, so a second copy of this module (a test runner re-importing it) must see the
+// first start too.
+const HANDLE = Symbol.for('cachelab.telemetry.handle');
+type TelemetryGlobal = typeof globalThis & { [HANDLE]?: TelemetryHandle };
+
+const SERVICE_NAME = /^[a-z0-9][a-z0-9._-]*$/i;
+
+/** False when `CACHELAB_TELEMETRY=off`: the benchmarks' baseline without any tracing. */
+export function telemetryEnabled(): boolean {
+  return process.env.CACHELAB_TELEMETRY?.trim().toLowerCase() !== 'off';
+}
+
+/**
+ * Starts tracing for this process. Call it before anything requires express, ioredis or pg
+ * (services import their `telemetry.ts` first in `main.ts`): instrumentation patches modules as
+ * they are required, and a module loaded earlier is not traced (the SDK logs a warning).
+ *
+ * Spans go to `OTEL_EXPORTER_OTLP_ENDPOINT` over OTLP/HTTP when it is set, otherwise to
+ * `$CACHELAB_STATE_DIR/traces/<serviceName>.jsonl`. With `CACHELAB_TELEMETRY=off` no SDK is
+ * loaded at all and only the metrics' service label is set. A second call returns the first
+ * call's handle.
+ */
+export function startTelemetry(options: TelemetryOptions): TelemetryHandle {
+  const global = globalThis as TelemetryGlobal;
+  const running = global[HANDLE];
+  if (running) return running;
+
+  if (!SERVICE_NAME.test(options.serviceName)) {
+    throw new Error(`invalid service name ${JSON.stringify(options.serviceName)}: it names a file, use [a-z0-9._-]`);
+  }
+  setMetricsService(options.serviceName);
+  const handle = telemetryEnabled() ? startSdk(options) : { shutdown: async () => {} };
+  global[HANDLE] = handle;
+  return handle;
+}
+
+// Modules the instrumentations patch when they are required. The SDK's own warning about modules
+// loaded too early looks for a global `require`, which CommonJS code does not have, so it never fires.
+const INSTRUMENTED_MODULE = /\/node_modules\/(express|ioredis|pg|@prisma\/client)\//;
+
+function warnAboutEarlyModules(log: Logger): void {
+  const early = new Set<string>();
+  for (const path of Object.keys(require.cache)) {
+    const name = INSTRUMENTED_MODULE.exec(path)?.[1];
+    if (name) early.add(name);
+  }
+  if (early.size > 0) {
+    log.warn({ modules: [...early] }, 'loaded before startTelemetry, so not traced: import the telemetry module first in main.ts');
+  }
+}
+
+function createExporter(serviceName: string): SpanExporter {
+  if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
+    const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+    // Reads the endpoint (and OTEL_EXPORTER_OTLP_HEADERS, ...) itself and appends /v1/traces.
+    return new OTLPTraceExporter();
+  }
+  return new JsonLinesSpanExporter(traceFilePath(serviceName));
+}
+
+function startSdk({ serviceName, serviceVersion }: TelemetryOptions): TelemetryHandle {
+  // Required here rather than imported at the top: a process with telemetry off, or one that
+  // only wants metrics and withSpan, never loads the SDK and its forty instrumentation packages.
+  const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
+  const { defaultResource, resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+  const { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } = require('@opentelemetry/semantic-conventions') as typeof import('@opentelemetry/semantic-conventions');
+  const { getNodeAutoInstrumentations } = require('@opentelemetry/auto-instrumentations-node') as typeof import('@opentelemetry/auto-instrumentations-node');
+  const { PrismaInstrumentation } = require('@prisma/instrumentation') as typeof import('@prisma/instrumentation');
+
+  const log = createLogger(serviceName);
+  // Without a diagnostic logger a failing exporter is silent. OTEL_LOG_LEVEL, when set, wins
+  // (NodeSDK installs its console logger then).
+  if (!process.env.OTEL_LOG_LEVEL) {
+    diag.setLogger(otelDiagLogger(log), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  }
+  warnAboutEarlyModules(log);
+
+  const sdk = new NodeSDK({
+    serviceName,
+    resource: defaultResource().merge(
+      resourceFromAttributes({
+        [ATTR_SERVICE_NAME]: serviceName,
+        ...(serviceVersion ? { [ATTR_SERVICE_VERSION]: serviceVersion } : {}),
+      }),
+    ),
+    // NodeSDK wraps it in a BatchSpanProcessor tuned by the standard OTEL_BSP_* variables
+    // (OTEL_BSP_SCHEDULE_DELAY, OTEL_BSP_MAX_QUEUE_SIZE, ...).
+    traceExporter: createExporter(serviceName),
+    instrumentations: [getNodeAutoInstrumentations(autoInstrumentationConfig()), new PrismaInstrumentation()],
+    // Metrics are served by prom-client (metrics.ts) and logs by pino: without these empty lists
+    // NodeSDK would also start OTLP metric and log exporters aimed at localhost:4318.
+    metricReaders: [],
+    logRecordProcessors: [],
+  });
+  sdk.start();
+
+  let stopped: Promise<void> | undefined;
+  const handle: TelemetryHandle = { shutdown: () => (stopped ??= sdk.shutdown()) };
+  // A script that simply runs out of work still gets its last batch of spans written.
+  process.once('beforeExit', () => void handle.shutdown());
+  return handle;
+}

@@ -1,0 +1,24 @@
+import type { HostPort, RedisConnectionConfig, RedisMode } from '@cachelab/redis';
+
+const hostPorts = (ports: number[]): HostPort[] => ports.map((port) => ({ host: '127.0.0.1', port }));
+
+export const CLUSTER_PORTS = [7001, 7002, 7003, 7004, 7005, 7006];
+export const SENTINEL_REDIS_PORTS = [6381, 6382, 6383];
+export const SENTINEL_PORTS = [26381, 26382, 26383];
+
+/** The Redis the test suite runs against: REDIS_MODE picks the native stack's Cluster or Sentinel group. */
+export function testRedisMode(): RedisMode {
+  const mode = process.env.REDIS_MODE ?? 'cluster';
+  if (mode !== 'cluster' && mode !== 'sentinel' && mode !== 'standalone') throw new Error(`bad REDIS_MODE ${mode}`);
+  return mode;
+}
+
+export function testRedisConfig(mode: RedisMode = testRedisMode()): RedisConnectionConfig {
+  return {
+    mode,
+    nodes: mode === 'standalone' ? hostPorts([SENTINEL_REDIS_PORTS[0]!]) : hostPorts(CLUSTER_PORTS),
+    sentinels: hostPorts(SENTINEL_PORTS),
+    masterName: 'cachelab',
+    password: process.env.REDIS_PASSWORD ?? 'cachelab',
+  };
+}
