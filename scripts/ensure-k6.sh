@@ -31,7 +31,7 @@ version_at_least() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1)" = 
 find_go() {
   local best="" best_v="0" candidate v
   for candidate in "$(command -v go 2>/dev/null || true)" /usr/local/go/bin/go /usr/lib/go-*/bin/go; do
-    [ -n "$candidate" ] && [ -x "$candidate" ] || continue
+    if [ -z "$candidate" ] || [ ! -x "$candidate" ]; then continue; fi
     v="$(go_minor "$(GOTOOLCHAIN=local "$candidate" env GOVERSION 2>/dev/null || echo 0)")"
     if version_at_least "$v" "$best_v" && [ "$v" != "$best_v" ]; then best="$candidate" best_v="$v"; fi
   done
@@ -42,7 +42,7 @@ find_go() {
 # backports), or explains why it cannot. Debian 12 ships Go 1.19 and Debian 13 Go 1.24: both too old.
 install_go_from_debian() {
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
-    die "k6 is built with Go >= $K6_MIN_GO and no Go was found: install Go (https://go.dev/doc/install) and run again"
+    die "k6 is built with Go >= $K6_MIN_GO and no Go was found: install Go $K6_MIN_GO or newer and run again"
   fi
   export DEBIAN_FRONTEND=noninteractive
   say "no Go toolchain found; looking for one in Debian's packages"
@@ -50,16 +50,16 @@ install_go_from_debian() {
   local pkg candidate v best_pkg="" best_v="0"
   for pkg in golang-go $(apt-cache search --names-only '^golang-1\.[0-9]+-go$' | awk '{ print $1 }'); do
     candidate="$(apt-cache policy "$pkg" | awk '/Candidate:/ { print $2 }')"
-    [ -n "$candidate" ] && [ "$candidate" != "(none)" ] || continue
+    if [ -z "$candidate" ] || [ "$candidate" = "(none)" ]; then continue; fi
     v="$(go_minor "$(sed -E 's/^[0-9]+://' <<<"$candidate")")"
     if version_at_least "$v" "$best_v" && [ "$v" != "$best_v" ]; then best_pkg="$pkg" best_v="$v"; fi
   done
   local debian; debian="$(cat /etc/debian_version 2>/dev/null || echo unknown)"
   if [ -z "$best_pkg" ] || ! version_at_least "$best_v" "$K6_MIN_GO"; then
     [ -n "$best_pkg" ] || best_v="none"
-    die "k6 v$K6_VERSION needs Go >= $K6_MIN_GO, but Debian $debian offers Go $best_v at most" \
-      "(Go $K6_MIN_GO arrives with Debian 14 \"forky\", or a backports suite). Install Go $K6_MIN_GO or newer" \
-      "from https://go.dev/dl/ into /usr/local/go, or put k6 v$K6_VERSION at $k6, and run again"
+    die "k6 v$K6_VERSION needs Go >= $K6_MIN_GO, but Debian $debian offers Go $best_v at most." \
+      "Install Go $K6_MIN_GO or newer from the official tarball (into /usr/local/go, which is searched too)" \
+      "or put a k6 v$K6_VERSION binary at $k6, and run again"
   fi
   say "installing $best_pkg (Go $best_v) from Debian $debian"
   apt-get install -y -qq --no-install-recommends "$best_pkg" >/dev/null
@@ -72,12 +72,12 @@ build_k6() {
   local go_version; go_version="$(GOTOOLCHAIN=local "$go" env GOVERSION)"
   # A GOTOOLCHAIN set by the caller may fetch a newer toolchain, so only a local one is gated here.
   if [ "${GOTOOLCHAIN:-local}" = local ] && ! version_at_least "$(go_minor "$go_version")" "$K6_MIN_GO"; then
-    die "k6 v$K6_VERSION needs Go >= $K6_MIN_GO; $go is $go_version. Install a newer Go (https://go.dev/dl/) and run again"
+    die "k6 v$K6_VERSION needs Go >= $K6_MIN_GO; $go is $go_version. Install a newer Go (or set GOTOOLCHAIN=go$K6_MIN_GO.0 to let go fetch one) and run again"
   fi
   say "building k6 v$K6_VERSION with $go ($go_version); the first build downloads modules and takes a few minutes"
   # Install into a scratch directory and rename, so nobody ever runs a half-written binary.
-  local staging; staging="$(mktemp -d "$bin_dir/.k6-build.XXXXXX")"
-  trap "rm -rf '$staging'" EXIT
+  staging="$(mktemp -d "$bin_dir/.k6-build.XXXXXX")"
+  trap 'rm -rf "$staging"' EXIT
   local started=$SECONDS
   (cd "$staging" && GOBIN="$staging" "$go" install "go.k6.io/k6@v$K6_VERSION") >&2 \
     || die "building k6 failed (see the go output above)"

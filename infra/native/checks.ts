@@ -33,6 +33,9 @@ export function check(
   return result;
 }
 
+/** The message, plus the underlying cause's code when there is one (fetch only says "fetch failed"). */
 export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (!(error instanceof Error)) return String(error);
+  const cause = (error.cause as NodeJS.ErrnoException | undefined)?.code;
+  return cause ? `${error.message} (${cause})` : error.message;
 }

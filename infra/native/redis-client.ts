@@ -18,9 +18,13 @@ export async function withRedis<T>(port: number, fn: (redis: Redis) => Promise<T
     enableOfflineQueue: false,
     enableReadyCheck: false,
   });
-  redis.on('error', () => undefined); // failures surface as rejected promises below
+  let connectError: Error | undefined;
+  redis.on('error', (error: Error) => (connectError ??= error)); // surfaces as the rejection below
   try {
-    await redis.connect();
+    await redis.connect().catch((error: Error) => {
+      // ioredis rejects with "Connection is closed."; the socket error says why (e.g. ECONNREFUSED).
+      throw connectError ?? error;
+    });
     return await fn(redis);
   } finally {
     redis.disconnect();

@@ -173,12 +173,18 @@ export async function ensureCluster(log: Logger): Promise<void> {
     await waitHealthy(20_000);
     return;
   }
-  try {
-    // Restarted nodes rejoin through gossip, and a failover may be under way: give it a few node timeouts.
-    await waitHealthy(10_000);
-    return;
-  } catch (error) {
-    log(`redis cluster: still unhealthy (${errorText(error)}); rebuilding it`);
+  const blank = views.filter(isBlank).map((view) => view.port);
+  if (blank.length > 0) {
+    // A node that lost its nodes.conf (or was reset) does not find its way back by itself.
+    log(`redis cluster: ${blank.join(', ')} no longer part of the cluster; rebuilding it`);
+  } else {
+    try {
+      // Restarted nodes rejoin through gossip, and a failover may be under way: give it a few node timeouts.
+      await waitHealthy(10_000);
+      return;
+    } catch (error) {
+      log(`redis cluster: still unhealthy (${errorText(error)}); rebuilding it`);
+    }
   }
   await resetNodes();
   await createCluster();
@@ -202,7 +208,7 @@ export async function clusterChecks(): Promise<Check[]> {
   const masters = views.find((view) => view.nodes)?.nodes?.filter((line) => line.flags.includes('master') && line.slots > 0);
   const summary =
     problems.length === 0
-      ? `3 masters (${masters?.map((m) => m.port).join(', ')}) + 3 replicas, ${TOTAL_SLOTS} slots ok`
+      ? `3 masters (${masters?.map((m) => m.port).sort().join(', ')}) + 3 replicas, ${TOTAL_SLOTS} slots ok`
       : problems.join('; ');
   const reachable = views.some((view) => view.reachable);
   const hint = problems.length > 0 ? 'npm run stack -- up --infra' : undefined;

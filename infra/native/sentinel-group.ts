@@ -183,7 +183,7 @@ export async function ensureSentinelGroup(log: Logger): Promise<void> {
   await startGroupNode(master).then(note(master));
   await Promise.all(replicas.map((port) => startGroupNode(port).then(note(port))));
   await Promise.all(SENTINEL_PORTS.map((port) => startSentinel(port).then(note(port))));
-  if (started.length > 0) log(`sentinel group: started ${started.join(', ')} (master ${master})`);
+  if (started.length > 0) log(`sentinel group: started ${started.sort().join(', ')} (master ${master})`);
   // A fresh sentinel finds the others through hello messages every 2 s.
   await waitHealthy(20_000);
 }

@@ -121,29 +121,42 @@ async function migrate(name: ServiceName, env: ServiceEnv, log: Logger): Promise
   }
 }
 
+/** The environment a service was started with, as recorded in its pid file (the password left out). */
+function envMeta(env: ServiceEnv): Record<string, string> {
+  const { REDIS_PASSWORD: _password, ...visible } = env;
+  return { mode: env.REDIS_MODE, ...visible };
+}
+
+function changedKeys(before: Record<string, string> | undefined, after: Record<string, string>): string[] {
+  const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after)]);
+  return [...keys].filter((key) => before?.[key] !== after[key]);
+}
+
 /**
- * Idempotent: a running instance started with the same Redis mode is left alone; one started
- * with another mode is restarted. Migrations run before a (re)start.
+ * Idempotent: a running instance started with the same environment is left alone; one started
+ * with another (REDIS_MODE changed, Jaeger appeared, ...) is restarted. Migrations run before a (re)start.
  */
 export async function ensureService(name: ServiceName, mode: RedisMode, log: Logger): Promise<'running' | 'started'> {
   const processName = serviceProcessName(name);
   const port = SERVICE_PORTS[name];
+  const env = serviceEnv(name, { REDIS_MODE: mode });
+  const meta = envMeta(env);
   const running = runningProcess(processName);
-  if (running && running.meta?.mode === mode) {
+  const changed = running ? changedKeys(running.meta, meta) : [];
+  if (running && changed.length === 0) {
     // It may still be reconnecting to a dependency that `up` has just restarted.
     await waitFor(`${name} to be ready`, async () => (await readyz(port)).ok, { timeoutMs: 15_000, intervalMs: 250 }).catch(() => undefined);
     return 'running';
   }
   if (running) {
-    log(`${name}: restarting with REDIS_MODE=${mode} (was ${running.meta?.mode})`);
+    log(`${name}: restarting, its environment changed (${changed.join(', ')})`);
     await stopManaged(processName);
   } else if (await tcpOpen(port)) {
     if ((await readyz(port)).ok) return 'running';
     throw new Error(`${name}: port ${port} is taken by something that is not a ready ${name}-service`);
   }
-  const env = serviceEnv(name, { REDIS_MODE: mode });
   await migrate(name, env, log);
-  const spec = { name: processName, ...serviceCommand(name, 'src/main.ts'), env: { ...process.env, ...env }, meta: { mode } };
+  const spec = { name: processName, ...serviceCommand(name, 'src/main.ts'), env: { ...process.env, ...env }, meta };
   await startAndWait(spec, async () => (await readyz(port)).ok, 90_000);
   log(`${name}: started on ${port} (REDIS_MODE=${mode})`);
   return 'started';

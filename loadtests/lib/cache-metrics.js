@@ -13,7 +13,7 @@ export const CACHE_RESULTS = ['hit', 'miss', 'stale', 'negative', 'coalesced', '
 // did not consult the cache at all, so it is counted but left out of the ratio.
 const SERVED_FROM_CACHE = new Set(['hit', 'stale', 'negative', 'coalesced']);
 
-const counters = Object.fromEntries(CACHE_RESULTS.map((result) => [result, new Counter(`cache_${result}`)]));
+const counters = new Map(CACHE_RESULTS.map((result) => [result, new Counter(`cache_${result}`)]));
 const unlabelled = new Counter('cache_unlabelled');
 export const cacheHitRatio = new Rate('cache_hit_ratio');
 
@@ -30,7 +30,7 @@ export function recordCacheResult(res, route) {
   // nothing about the cache.
   if (header === undefined && (res.status === 0 || res.status >= 500)) return undefined;
   const result = String(header ?? '').trim().toLowerCase();
-  const counter = counters[result];
+  const counter = counters.get(result);
   if (!counter) {
     unlabelled.add(1, tags);
     return undefined;

@@ -9,7 +9,14 @@ const userEnv = serviceEnv.extend({
   NEGATIVE_TTL_MS: envInt(0, 86_400_000).default(30_000),
   SUMMARY_TTL_MS: envInt(1_000, 86_400_000).default(60_000),
   SUMMARY_STALE_MS: envInt(0, 86_400_000).default(300_000),
+  /** XFetch beta for summaries (1 is the paper's optimum); 0 turns early refresh off. */
+  SUMMARY_XFETCH_BETA: z.coerce.number().min(0).max(100).default(1),
   LOCK_WAIT_MS: envInt(10, 60_000).default(3_000),
+  /**
+   * Express `trust proxy`: behind a load balancer, the client (and so its rate-limit budget) is
+   * read from X-Forwarded-For. Off by default: a direct client could forge that header.
+   */
+  TRUST_PROXY: z.enum(['false', 'loopback', 'true']).default('false'),
   /** Writes (POST/PATCH/DELETE) per client within RATE_LIMIT_WINDOW_MS. */
   RATE_LIMIT_WRITES: envInt(1, 1_000_000).default(300),
   RATE_LIMIT_WINDOW_MS: envInt(100, 3_600_000).default(10_000),

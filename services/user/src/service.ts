@@ -33,6 +33,8 @@ export function createUserService(config: UserServiceConfig, redisOverride?: Red
     routes: (app) => userRoutes(app, prisma, caches, config.CACHE_ENABLED),
   });
 
+  app.set('trust proxy', { false: false, true: true, loopback: 'loopback' }[config.TRUST_PROXY]);
+
   return {
     app,
     prisma,

@@ -47,6 +47,7 @@ export class CacheAside<T> {
   private readonly refresher: BackgroundRefresher;
   private readonly invalidator: Invalidator;
   private readonly bypassFlights = new SingleFlight();
+  private readonly staleWindowMs: number;
 
   constructor(
     private readonly store: CacheStore,
@@ -59,6 +60,7 @@ export class CacheAside<T> {
       negativeTtlMs: options.negativeTtlMs ?? 0,
       staleWindowMs: options.staleWindowMs ?? 0,
     };
+    this.staleWindowMs = policy.staleWindowMs;
     const stampede: StampedeOptions = { lockTtlMs: options.lockTtlMs ?? 5_000, waitTimeoutMs: options.waitTimeoutMs ?? 3_000 };
     const writer = new EntryWriter(store, policy);
     this.stampede = new StampedeProtection(store, writer, stampede);
@@ -121,8 +123,8 @@ export class CacheAside<T> {
       }
       return { value: entry.value, result: 'hit' };
     }
-    if (entry?.kind === 'value') {
-      // Past its logical expiry but still held: only possible with a stale window configured.
+    if (entry?.kind === 'value' && now < entry.expiresAt + this.staleWindowMs) {
+      // Past its logical expiry but inside the stale window: answer now, reload in the background.
       this.refresher.refresh(keys, version, load, 'stale');
       return { value: entry.value, result: 'stale' };
     }

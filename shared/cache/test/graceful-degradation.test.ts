@@ -1,19 +1,14 @@
 import { ChaosRedis, testRedisConfig, waitFor } from '@cachelab/testing';
-import { CLUSTER_PORTS, SENTINEL_REDIS_PORTS } from '@cachelab/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CacheUnavailableError } from '../src/circuit-breaker';
 import { countingLoader, newCache, newStore } from './helpers';
-
-const announced = (mode: string) =>
-  (mode === 'cluster' ? CLUSTER_PORTS : SENTINEL_REDIS_PORTS).map((port) => ({ host: '127.0.0.1', port }));
 
 describe('graceful degradation (Redis unreachable)', () => {
   let chaos: ChaosRedis | undefined;
   afterEach(async () => chaos?.close());
 
   it('serves from the database while Redis is down, trips the breaker, and resumes caching', async () => {
-    const base = testRedisConfig();
-    chaos = await ChaosRedis.around(base, announced(base.mode));
+    chaos = await ChaosRedis.forTestStack(testRedisConfig());
     const store = await newStore(chaos.config, { volumeThreshold: 3, resetTimeoutMs: 200 });
     const cache = newCache<string>(store);
     const load = countingLoader('from-db');
@@ -35,8 +30,7 @@ describe('graceful degradation (Redis unreachable)', () => {
   });
 
   it('a write during the outage is not undone by the old entry once Redis is back', async () => {
-    const base = testRedisConfig();
-    chaos = await ChaosRedis.around(base, announced(base.mode));
+    chaos = await ChaosRedis.forTestStack(testRedisConfig());
     const store = await newStore(chaos.config, { volumeThreshold: 3, resetTimeoutMs: 200 });
     const cache = newCache<string>(store);
     const database = { row: 'old' };

@@ -13,6 +13,7 @@ afterAll(async () => {
 /** A CacheStore on its own connection to the suite's Redis (REDIS_MODE), closed after the file. */
 export async function newStore(config: RedisConnectionConfig = testRedisConfig(), breaker?: BreakerOptions): Promise<CacheStore> {
   const redis = createRedis(config, { purpose: 'cache', connectionName: 'cache-test' });
+  redis.on('error', () => undefined); // outages are the subject of some tests; the breaker sees them
   await waitForReady(redis);
   const store = new CacheStore(redis, breaker);
   opened.push(store);

@@ -89,7 +89,8 @@ function columnShape(field: Field, enumNames: Map<string, string>): ColumnShape 
   const base = field.kind === 'enum' ? (enumNames.get(field.type) ?? field.type) : postgresType(field);
   return {
     type: field.isList ? `${base}[]` : base,
-    nullable: !field.isRequired,
+    // Prisma renders scalar lists without NOT NULL, though the schema cannot make them optional.
+    nullable: field.isList || !field.isRequired,
     default: defaultKind(field),
   };
 }

@@ -37,8 +37,9 @@ const requireJson: RequestHandler = (req, _res, next) => {
 };
 
 /**
- * Quiet by default, because benchmarks run through here: a line per request only at debug;
- * bugs (res.err) at error, other 5xx and slow requests at warn.
+ * Quiet by default, because benchmarks run through here: a line per request only at debug.
+ * Unexpected errors and 5xx HttpErrors (res.err, with the stack) at error; other 5xx such as a
+ * failing /readyz, and slow requests, at warn.
  */
 function requestLogger(logger: Logger, slowRequestMs: number) {
   return pinoHttp({

@@ -24,8 +24,8 @@ export function createLogger(serviceName: string): Logger {
 export const logger: Logger = createLogger(process.env.OTEL_SERVICE_NAME ?? 'cachelab');
 
 /**
- * Routes OpenTelemetry's own diagnostics (a failed export, an instrumentation loaded too late)
- * into `log`, so that they are JSON lines like everything else instead of stray console output.
+ * Routes OpenTelemetry's own diagnostics (a failed export, a full span queue) into `log`, so
+ * that they are JSON lines like everything else instead of stray console output.
  */
 export function otelDiagLogger(log: Logger): DiagLogger {
   const forward =

@@ -13,7 +13,10 @@ export interface TelemetryOptions {
 }
 
 export interface TelemetryHandle {
-  /** Exports the spans still buffered and stops tracing. Safe to call more than once. */
+  /**
+   * Exports the spans still buffered and stops tracing. Safe to call more than once; never
+   * rejects (a failed export is logged).
+   */
   shutdown(): Promise<void>;
 }
 
@@ -33,7 +36,7 @@ export function telemetryEnabled(): boolean {
 /**
  * Starts tracing for this process. Call it before anything requires express, ioredis or pg
  * (services import their `telemetry.ts` first in `main.ts`): instrumentation patches modules as
- * they are required, and a module loaded earlier is not traced (the SDK logs a warning).
+ * they are required, and a module loaded earlier is not traced (a warning names it).
  *
  * Spans go to `OTEL_EXPORTER_OTLP_ENDPOINT` over OTLP/HTTP when it is set, otherwise to
  * `$CACHELAB_STATE_DIR/traces/<serviceName>.jsonl`. With `CACHELAB_TELEMETRY=off` no SDK is
@@ -54,9 +57,10 @@ export function startTelemetry(options: TelemetryOptions): TelemetryHandle {
   return handle;
 }
 
-// Modules the instrumentations patch when they are required. The SDK's own warning about modules
-// loaded too early looks for a global `require`, which CommonJS code does not have, so it never fires.
-const INSTRUMENTED_MODULE = /\/node_modules\/(express|ioredis|pg|@prisma\/client)\//;
+// Modules the instrumentations patch when they are required (Prisma's instrumentation works
+// through a global and does not care about order). The SDK's own warning about modules loaded
+// too early looks for a global `require`, which CommonJS code does not have, so it never fires.
+const INSTRUMENTED_MODULE = /\/node_modules\/(express|ioredis|pg)\//;
 
 function warnAboutEarlyModules(log: Logger): void {
   const early = new Set<string>();
@@ -115,7 +119,13 @@ function startSdk({ serviceName, serviceVersion }: TelemetryOptions): TelemetryH
   sdk.start();
 
   let stopped: Promise<void> | undefined;
-  const handle: TelemetryHandle = { shutdown: () => (stopped ??= sdk.shutdown()) };
+  const handle: TelemetryHandle = {
+    // Never rejects: a collector that is down costs the last spans, not the service's shutdown.
+    shutdown: () =>
+      (stopped ??= sdk.shutdown().catch((error: unknown) => {
+        log.warn({ err: error }, 'telemetry shutdown could not export the last spans');
+      })),
+  };
   // A script that simply runs out of work still gets its last batch of spans written.
   process.once('beforeExit', () => void handle.shutdown());
   return handle;

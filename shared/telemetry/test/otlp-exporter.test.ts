@@ -55,3 +55,19 @@ test('with OTEL_EXPORTER_OTLP_ENDPOINT set, spans are POSTed to <endpoint>/v1/tr
   expect(post.body).toContain('otlp-test');
   expect(readSpans(join(stateDir, 'traces', 'otlp-test.jsonl'))).toEqual([]);
 });
+
+test('an unreachable collector costs the spans, not the shutdown: it resolves and logs a warning', async () => {
+  // A port that was just free: nothing listens there.
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+
+  const run = await runFixture('spans', {
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+    OTEL_EXPORTER_OTLP_TIMEOUT: '500',
+    CACHELAB_STATE_DIR: stateDir,
+  });
+
+  expect(run.stdout).toContain('telemetry shutdown could not export the last spans');
+});

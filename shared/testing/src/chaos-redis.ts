@@ -1,4 +1,5 @@
 import type { HostPort, RedisConnectionConfig } from '@cachelab/redis';
+import { CLUSTER_PORTS, SENTINEL_REDIS_PORTS } from './redis-config';
 import { TcpProxy } from './tcp-proxy';
 
 const address = (node: HostPort) => `${node.host}:${node.port}`;
@@ -26,10 +27,16 @@ export class ChaosRedis {
     const config: RedisConnectionConfig = {
       ...base,
       nodes: base.nodes.map(via),
-      sentinels: base.sentinels.map(via),
+      sentinels: base.mode === 'sentinel' ? base.sentinels.map(via) : base.sentinels,
       natMap,
     };
     return new ChaosRedis(config, [...proxyFor.values()]);
+  }
+
+  /** Around the suite's Redis: every Cluster node, or the Sentinel group, or the one server. */
+  static forTestStack(base: RedisConnectionConfig): Promise<ChaosRedis> {
+    const announced = base.mode === 'cluster' ? CLUSTER_PORTS : base.mode === 'sentinel' ? SENTINEL_REDIS_PORTS : [];
+    return ChaosRedis.around(base, announced.map((port) => ({ host: '127.0.0.1', port })));
   }
 
   down(): void {

@@ -16,7 +16,9 @@ export function testRedisMode(): RedisMode {
 export function testRedisConfig(mode: RedisMode = testRedisMode()): RedisConnectionConfig {
   return {
     mode,
-    nodes: mode === 'standalone' ? hostPorts([SENTINEL_REDIS_PORTS[0]!]) : hostPorts(CLUSTER_PORTS),
+    nodes: process.env.REDIS_NODES
+      ? process.env.REDIS_NODES.split(',').map((node) => ({ host: node.split(':')[0]!, port: Number(node.split(':')[1]) }))
+      : hostPorts(mode === 'standalone' ? [SENTINEL_REDIS_PORTS[0]!] : CLUSTER_PORTS),
     sentinels: hostPorts(SENTINEL_PORTS),
     masterName: 'cachelab',
     password: process.env.REDIS_PASSWORD ?? 'cachelab',

@@ -28,7 +28,7 @@ export function createUserCaches(redis: RedisClient, config: UserServiceConfig) 
     pattern: 'stale-while-revalidate',
     ttlMs: config.SUMMARY_TTL_MS,
     staleWindowMs: config.SUMMARY_STALE_MS,
-    earlyRefreshBeta: 1,
+    earlyRefreshBeta: config.SUMMARY_XFETCH_BETA > 0 ? config.SUMMARY_XFETCH_BETA : undefined,
     negativeTtlMs: config.NEGATIVE_TTL_MS,
     waitTimeoutMs: config.LOCK_WAIT_MS,
   });

@@ -1,0 +1,124 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { waitFor } from '../../infra/native/wait';
+
+export interface ServerSpec {
+  /** Names the log file and the CPU profile. */
+  name: string;
+  /** A TypeScript entry point, run as `node --import tsx <entry>` from `cwd`. */
+  entry: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  port: number;
+  /** The path that answers 200 once the server can serve (e.g. `/readyz`). */
+  readyPath: string;
+  /** Where the server's output goes. */
+  logFile: string;
+  /** Write a V8 CPU profile into this folder when the server exits. */
+  cpuProfileDir?: string;
+}
+
+export interface ChildServer {
+  name: string;
+  origin: string;
+  pid: number;
+  /** CPU seconds (user + system) the process has used so far. */
+  cpuSeconds(): number;
+  /** SIGTERM (graceful: in-flight requests finish, telemetry flushes, the CPU profile is written), SIGKILL after 15 s. */
+  stop(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+const running = new Set<ChildProcess>();
+
+// A bench that dies (an exception, Ctrl-C) must not leave servers behind on their ports.
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** A port nobody listens on now (from the kernel's ephemeral range, so never one of the stack's). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, HOST, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// /proc/<pid>/stat counts CPU time in clock ticks: USER_HZ, 100 on every Linux build that matters.
+const TICKS_PER_SECOND = 100;
+
+function cpuSecondsOf(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime, stime
+}
+
+function tail(file: string, lines = 20): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+async function answers200(url: string): Promise<boolean> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  await response.arrayBuffer();
+  return response.status === 200;
+}
+
+/** Starts a server under test as a child process and resolves once `readyPath` answers 200. */
+export async function startServer(spec: ServerSpec): Promise<ChildServer> {
+  fs.mkdirSync(path.dirname(spec.logFile), { recursive: true });
+  const log = fs.openSync(spec.logFile, 'w');
+  const profiling = spec.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${spec.cpuProfileDir}`, `--cpu-prof-name=${spec.name}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...profiling, '--import', 'tsx', spec.entry], {
+    cwd: spec.cwd,
+    env: spec.env,
+    stdio: ['ignore', log, log],
+  });
+  fs.closeSync(log);
+  running.add(child);
+  let exited: string | undefined;
+  const exit = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exited = `${spec.name} exited with ${signal ?? `code ${code}`}`;
+      running.delete(child);
+      resolve();
+    });
+  });
+  if (child.pid === undefined) throw new Error(`could not start ${spec.name}`);
+  const pid = child.pid;
+  const origin = `http://${HOST}:${spec.port}`;
+
+  try {
+    await waitFor(`${spec.name} on ${origin}${spec.readyPath}`, () => answers200(`${origin}${spec.readyPath}`), {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      abort: () => exited,
+    });
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`${(error as Error).message}\n--- ${spec.logFile}\n${tail(spec.logFile)}`);
+  }
+
+  return {
+    name: spec.name,
+    origin,
+    pid,
+    cpuSeconds: () => cpuSecondsOf(pid),
+    async stop() {
+      if (exited) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import type { ChildServer } from './child-server';
+import { runLoad, type LoadFigures } from './load';
+import { progress } from './progress';
+import type { BenchSettings } from './settings';
+import type { BenchResult, Ratio, RoundFigures } from './types';
+
+/** One thing to measure: a server under test and the requests to send it. */
+export interface Variant {
+  id: string;
+  label: string;
+  server: ChildServer;
+  /** The path of the next request. */
+  nextPath: () => string;
+  /** Before each round's warm-up, e.g. re-warm the cache (another process may have flushed it). */
+  prepare?: () => Promise<void>;
+  /**
+   * Around the measured window: `begin` before, then `end` after with the load's figures; returns
+   * facts to check (hit ratio, queries per request). The worst value across rounds is reported.
+   */
+  observe?: () => Promise<(figures: LoadFigures) => Promise<Record<string, number>>>;
+}
+
+const median = (values: number[]): number => {
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+/** Round r runs the variants rotated by r, so that no variant always runs first or right after another. */
+const rotated = <T>(items: readonly T[], by: number): T[] => items.map((_, i) => items[(i + by) % items.length] as T);
+
+const fmt = (value: number, digits = 0) => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+async function measureOnce(variant: Variant, settings: BenchSettings): Promise<{ round: RoundFigures; checks: Record<string, number> }> {
+  await variant.prepare?.();
+  const load = { origin: variant.server.origin, nextPath: variant.nextPath, connections: settings.BENCH_CONNECTIONS };
+  if (settings.BENCH_WARMUP > 0) await runLoad({ ...load, durationSec: settings.BENCH_WARMUP });
+  const end = await variant.observe?.();
+  const cpuBefore = variant.server.cpuSeconds();
+  const figures = await runLoad({ ...load, durationSec: settings.BENCH_DURATION });
+  const serverCpuCores = (variant.server.cpuSeconds() - cpuBefore) / figures.durationSec;
+  const checks = end ? await end(figures) : {};
+  const round: RoundFigures = {
+    rps: figures.rps,
+    p50Ms: figures.p50Ms,
+    p99Ms: figures.p99Ms,
+    requests: figures.requests,
+    failed: figures.failed,
+    serverCpuCores,
+  };
+  const failed = figures.failed > 0 ? `  FAILED ${figures.failed} (${JSON.stringify(figures.statusCodes)})` : '';
+  progress(
+    `${variant.id.padEnd(12)} ${fmt(figures.rps).padStart(7)} req/s  p50 ${fmt(figures.p50Ms, 2)} ms  p99 ${fmt(figures.p99Ms, 2)} ms  server cpu ${fmt(serverCpuCores, 2)}${Object.entries(checks).map(([k, v]) => `  ${k} ${fmt(v, 3)}`).join('')}${failed}`,
+  );
+  return { round, checks };
+}
+
+/**
+ * Measures every variant `BENCH_ROUNDS` times, interleaved (A B C, B C A, C A B, ...), each time
+ * after its own warm-up and with the same load settings; reports the median of the rounds.
+ * Interleaving spreads the machine's slow moments (other processes, thermal, GC of the load
+ * generator) over all variants instead of charging them to whichever ran at that moment.
+ */
+export async function measureInterleaved(variants: readonly Variant[], settings: BenchSettings): Promise<BenchResult[]> {
+  const rounds = new Map<string, RoundFigures[]>(variants.map((v) => [v.id, []]));
+  const worst = new Map<string, Record<string, number>>(variants.map((v) => [v.id, {}]));
+  for (let r = 0; r < settings.BENCH_ROUNDS; r++) {
+    progress(`round ${r + 1}/${settings.BENCH_ROUNDS}`);
+    for (const variant of rotated(variants, r)) {
+      const { round, checks } = await measureOnce(variant, settings);
+      rounds.get(variant.id)?.push(round);
+      const seen = worst.get(variant.id) as Record<string, number>;
+      for (const [key, value] of Object.entries(checks)) seen[key] = Math.min(seen[key] ?? value, value);
+    }
+  }
+  return variants.map((variant) => {
+    const figures = rounds.get(variant.id) as RoundFigures[];
+    const checks = worst.get(variant.id) as Record<string, number>;
+    return {
+      id: variant.id,
+      label: variant.label,
+      rps: median(figures.map((f) => f.rps)),
+      p50Ms: median(figures.map((f) => f.p50Ms)),
+      p99Ms: median(figures.map((f) => f.p99Ms)),
+      serverCpuCores: median(figures.map((f) => f.serverCpuCores ?? Number.NaN)),
+      failedRequests: figures.reduce((sum, f) => sum + f.failed, 0),
+      rounds: figures,
+      ratios: [],
+      ...(Object.keys(checks).length > 0 ? { checks } : {}),
+    };
+  });
+}
+
+/**
+ * `result.rps / baseline.rps` (higher is better; `target` is a lower bound) or
+ * `result.p99 / baseline.p99` (lower is better; `target` is an upper bound).
+ */
+export function ratio(result: BenchResult, baseline: BenchResult, metric: Ratio['metric'], label: string, target?: number): Ratio {
+  const value = metric === 'rps' ? result.rps / baseline.rps : result.p99Ms / baseline.p99Ms;
+  const pass = target === undefined ? undefined : metric === 'rps' ? value >= target : value <= target;
+  return { label, against: baseline.id, metric, value, ...(target === undefined ? {} : { target, pass }) };
+}

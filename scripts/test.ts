@@ -1,0 +1,122 @@
+/**
+ * `npm test`: every test of every workspace, against real servers.
+ *
+ *   1. start the infrastructure the tests need (Redis Cluster, Sentinel group, Postgres)
+ *   2. type-check every workspace (turbo)
+ *   3. run every workspace's tests once per Redis topology: REDIS_MODE=cluster, then sentinel
+ *   4. print one closing line: "N passed, N failed"
+ *
+ * Usage: npm test [-- --mode cluster|sentinel] [-- --filter @cachelab/cache]
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ensureInfra } from '../infra/native';
+
+const root = join(__dirname, '..');
+const { values: args } = parseArgs({
+  options: { mode: { type: 'string', multiple: true }, filter: { type: 'string', multiple: true }, 'skip-typecheck': { type: 'boolean' } },
+});
+const modes = args.mode ?? ['cluster', 'sentinel'];
+
+interface Tally {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+const total: Tally = { passed: 0, failed: 0, skipped: 0 };
+const problems: string[] = [];
+
+const say = (message: string) => console.log(`\x1b[36m[test]\x1b[0m ${message}`);
+
+function run(command: string, argv: string[], env: Record<string, string> = {}): number {
+  const result = spawnSync(command, argv, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  return result.status ?? 1;
+}
+
+/** Vitest's JSON reports, one per package and mode, written next to each package. */
+function collectVitest(mode: string): void {
+  for (const group of ['shared', 'services']) {
+    for (const name of readdirSync(join(root, group))) {
+      const report = join(root, group, name, 'test-results', `${mode}.json`);
+      if (!existsSync(report)) continue;
+      const json = JSON.parse(readFileSync(report, 'utf8')) as {
+        numPassedTests: number;
+        numFailedTests: number;
+        numPendingTests: number;
+        numTodoTests: number;
+        numFailedTestSuites: number;
+      };
+      total.passed += json.numPassedTests;
+      total.failed += json.numFailedTests + (json.numFailedTests === 0 ? json.numFailedTestSuites : 0);
+      total.skipped += json.numPendingTests + json.numTodoTests;
+      if (json.numFailedTests > 0 || json.numFailedTestSuites > 0) problems.push(`${group}/${name} (${mode})`);
+    }
+  }
+}
+
+function clearReports(): void {
+  for (const group of ['shared', 'services']) {
+    for (const name of readdirSync(join(root, group))) rmSync(join(root, group, name, 'test-results'), { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<number> {
+  say('starting the infrastructure (Redis Cluster, Sentinel group, Postgres)');
+  await ensureInfra({ log: (message) => say(message) });
+
+  if (!args['skip-typecheck']) {
+    say('type-checking every workspace, the scripts and the native launcher');
+    const checks = [
+      ['turbo', 'run', 'typecheck', '--output-logs=errors-only'],
+      ['tsc', '-p', 'tsconfig.json'],
+      ['tsc', '-p', 'infra/native/tsconfig.json'],
+    ];
+    for (const check of checks) {
+      if (run('npx', check) !== 0) {
+        problems.push(`typecheck (${check.join(' ')})`);
+        total.failed += 1;
+      }
+    }
+  }
+
+  const filters = (args.filter ?? []).flatMap((filter) => ['--filter', filter]);
+  clearReports();
+  for (const mode of modes) {
+    say(`running the tests with REDIS_MODE=${mode}`);
+    mkdirSync(join(root, '.cachelab'), { recursive: true });
+    run(
+      'npx',
+      ['turbo', 'run', 'test', '--concurrency=1', '--continue', '--env-mode=loose', ...filters, '--',
+        '--reporter=default', '--reporter=json', `--outputFile.json=test-results/${mode}.json`],
+      { REDIS_MODE: mode },
+    );
+    collectVitest(mode);
+  }
+
+  if (!args.filter) {
+    say('load-test helpers (node:test)');
+    const result = spawnSync(process.execPath, ['--test', '--test-reporter=tap', 'loadtests/**/*.test.mjs'], { cwd: root, encoding: 'utf8' });
+    const count = (label: string) => Number(new RegExp(`^# ${label} (\\d+)$`, 'm').exec(result.stdout)?.[1] ?? 0);
+    total.passed += count('pass');
+    total.failed += count('fail') + (result.status === 0 ? 0 : count('fail') === 0 ? 1 : 0);
+    if (result.status !== 0) {
+      process.stdout.write(result.stdout);
+      problems.push('loadtests/lib');
+    }
+    say(`load-test helpers: ${count('pass')} passed, ${count('fail')} failed`);
+  }
+
+  if (problems.length > 0) say(`failures in: ${problems.join(', ')}`);
+  console.log(`\n${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+  return total.failed === 0 && total.passed > 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,39 @@
+import { serve } from '@cachelab/http-kit';
+import type { RedisConnectionConfig } from '@cachelab/redis';
+import { testRedisConfig } from '@cachelab/testing';
+import { loadUserConfig, type UserServiceConfig } from '../../src/config';
+import { createUserService, type UserService } from '../../src/service';
+import { testDatabaseUrl } from '../helpers/db';
+
+export interface RunningService {
+  url: string;
+  service: UserService;
+  config: UserServiceConfig;
+  close(): Promise<void>;
+}
+
+/** The environment a test instance runs with: the suite's Redis (REDIS_MODE) and test database. */
+export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  const redis = testRedisConfig();
+  return {
+    DATABASE_URL: testDatabaseUrl,
+    REDIS_MODE: redis.mode,
+    REDIS_NODES: redis.nodes.map((node) => `${node.host}:${node.port}`).join(','),
+    REDIS_SENTINELS: redis.sentinels.map((node) => `${node.host}:${node.port}`).join(','),
+    REDIS_PASSWORD: redis.password ?? '',
+    LOG_LEVEL: 'warn',
+    PORT: '3999', // not used: startUserService listens on a free port
+    ...overrides,
+  };
+}
+
+/** The user service in this process, on a free port. */
+export async function startUserService(
+  overrides: Record<string, string> = {},
+  redis?: RedisConnectionConfig,
+): Promise<RunningService> {
+  const config = loadUserConfig(testEnv(overrides));
+  const service = createUserService(config, redis);
+  const served = await serve(service.app, { port: 0, host: '127.0.0.1', onShutdown: [() => service.close()] });
+  return { url: `http://127.0.0.1:${served.port}`, service, config, close: () => served.close() };
+}
