@@ -65,11 +65,21 @@ deps_stamp() {
 ensure_npm_deps() {
   local stamp_file="$CACHELAB_ROOT/node_modules/.cachelab-stamp" stamp; stamp="$(deps_stamp)"
   if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp" ]; then return; fi
+  # One npm at a time per machine (two checkouts bootstrapping at once share npm's cache).
+  mkdir -p "$CACHELAB_CACHE_DIR"
+  exec 9>"${CACHELAB_NPM_LOCK:-$CACHELAB_CACHE_DIR/npm.lock}"
+  flock 9
   say "installing npm packages"
-  (cd "$CACHELAB_ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  if [ -d "$CACHELAB_ROOT/node_modules" ]; then
+    # A working tree: reconcile without wiping what is there.
+    (cd "$CACHELAB_ROOT" && npm install --no-audit --no-fund --loglevel=error)
+  else
+    (cd "$CACHELAB_ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
   say "generating code (Prisma clients)"
   (cd "$CACHELAB_ROOT" && npx turbo run generate --output-logs=errors-only)
   deps_stamp > "$stamp_file"
+  exec 9>&-
 }
 
 ensure_node

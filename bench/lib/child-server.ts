@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { waitFor } from '../../infra/native/wait';
 
 export interface ServerSpec {
@@ -24,6 +26,8 @@ export interface ChildServer {
   name: string;
   origin: string;
   pid: number;
+  /** From spawn to ready: module loading and compiling, which a CPU profile should leave out. */
+  startupMs: number;
   /** CPU seconds (user + system) the process has used so far. */
   cpuSeconds(): number;
   /** SIGTERM (graceful: in-flight requests finish, telemetry flushes, the CPU profile is written), SIGKILL after 15 s. */
@@ -33,10 +37,17 @@ export interface ChildServer {
 const HOST = '127.0.0.1';
 const running = new Set<ChildProcess>();
 
-// A bench that dies (an exception, Ctrl-C) must not leave servers behind on their ports.
-process.once('exit', () => {
+// A bench that dies (an exception, a signal) must not leave servers behind on their ports.
+const killAll = () => {
   for (const child of running) child.kill('SIGKILL');
-});
+};
+process.once('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killAll();
+    process.exit(128 + os.constants.signals[signal]);
+  });
+}
 
 /** A port nobody listens on now (from the kernel's ephemeral range, so never one of the stack's). */
 export function freePort(): Promise<number> {
@@ -78,6 +89,7 @@ export async function startServer(spec: ServerSpec): Promise<ChildServer> {
   fs.mkdirSync(path.dirname(spec.logFile), { recursive: true });
   const log = fs.openSync(spec.logFile, 'w');
   const profiling = spec.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${spec.cpuProfileDir}`, `--cpu-prof-name=${spec.name}.cpuprofile`] : [];
+  const spawnedAt = performance.now();
   const child = spawn(process.execPath, [...profiling, '--import', 'tsx', spec.entry], {
     cwd: spec.cwd,
     env: spec.env,
@@ -112,6 +124,7 @@ export async function startServer(spec: ServerSpec): Promise<ChildServer> {
     name: spec.name,
     origin,
     pid,
+    startupMs: performance.now() - spawnedAt,
     cpuSeconds: () => cpuSecondsOf(pid),
     async stop() {
       if (exited) return;

@@ -29,20 +29,22 @@ export interface LoadFigures {
  * microseconds: autocannon's own histogram has a 1 ms resolution, too coarse for a p99 of a few
  * milliseconds.
  */
-export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
+export async function runLoad(load: LoadOptions): Promise<LoadFigures> {
   const latencyUs = createHistogram();
-  const instance = autocannon({
-    url: options.origin,
-    connections: options.connections,
-    duration: options.durationSec,
-    pipelining: 1,
-    timeout: 10,
-    requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: options.nextPath() }) }],
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const options: autocannon.Options = {
+      url: load.origin,
+      connections: load.connections,
+      duration: load.durationSec,
+      pipelining: 1,
+      timeout: 10,
+      requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: load.nextPath() }) }],
+    };
+    const instance = autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
+    instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
+      if (statusCode >= 200 && statusCode < 300) latencyUs.record(Math.max(1, Math.round(responseTimeMs * 1000)));
+    });
   });
-  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
-    if (statusCode >= 200 && statusCode < 300) latencyUs.record(Math.max(1, Math.round(responseTimeMs * 1000)));
-  });
-  const result = await instance;
   const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, stat.count ?? 0]));
   const answered = Object.values(statusCodes).reduce((sum, count) => sum + count, 0);
   const ok = result['2xx'];

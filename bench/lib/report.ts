@@ -66,11 +66,14 @@ export function formatRatio(ratio: Ratio): string {
   return `${ratio.label} = ${ratio.value.toFixed(2)}x ${what}${target}${verdict}`;
 }
 
-/** Facts checked during the run (worst round), one line per variant that has any. */
+/** Facts checked per round, and notes, one line per variant that has any. */
 export function formatChecks(results: readonly BenchResult[]): string[] {
-  return results
-    .filter((r) => r.checks && Object.keys(r.checks).length > 0)
-    .map((r) => `${r.id}: ${Object.entries(r.checks ?? {}).map(([k, v]) => `${k} ${typeof v === 'number' ? num(v, 3) : v}`).join(', ')} (worst round)`);
+  return results.flatMap((r) => {
+    const keys = [...new Set(r.rounds.flatMap((round) => Object.keys(round.checks ?? {})))];
+    const checks = keys.map((key) => `${key} ${r.rounds.map((round) => num(round.checks?.[key], 3)).join(' / ')}`);
+    const notes = Object.entries(r.notes ?? {}).map(([key, value]) => `${key} ${typeof value === 'number' ? num(value, 2) : value}`);
+    return checks.length + notes.length > 0 ? [`${r.id}: ${[...checks, ...notes].join('; ')}`] : [];
+  });
 }
 
 export function reportFile(part: string): string {

@@ -14,8 +14,8 @@ export interface Variant {
   /** Before each round's warm-up, e.g. re-warm the cache (another process may have flushed it). */
   prepare?: () => Promise<void>;
   /**
-   * Around the measured window: `begin` before, then `end` after with the load's figures; returns
-   * facts to check (hit ratio, queries per request). The worst value across rounds is reported.
+   * Around the measured window: called before it, and the function it returns after it with the
+   * load's figures; returns facts to check per round (hit ratio, database queries per request).
    */
   observe?: () => Promise<(figures: LoadFigures) => Promise<Record<string, number>>>;
 }
@@ -32,7 +32,7 @@ const rotated = <T>(items: readonly T[], by: number): T[] => items.map((_, i) =>
 
 const fmt = (value: number, digits = 0) => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-async function measureOnce(variant: Variant, settings: BenchSettings): Promise<{ round: RoundFigures; checks: Record<string, number> }> {
+async function measureOnce(variant: Variant, settings: BenchSettings): Promise<RoundFigures> {
   await variant.prepare?.();
   const load = { origin: variant.server.origin, nextPath: variant.nextPath, connections: settings.BENCH_CONNECTIONS };
   if (settings.BENCH_WARMUP > 0) await runLoad({ ...load, durationSec: settings.BENCH_WARMUP });
@@ -48,12 +48,13 @@ async function measureOnce(variant: Variant, settings: BenchSettings): Promise<{
     requests: figures.requests,
     failed: figures.failed,
     serverCpuCores,
+    ...(Object.keys(checks).length > 0 ? { checks } : {}),
   };
   const failed = figures.failed > 0 ? `  FAILED ${figures.failed} (${JSON.stringify(figures.statusCodes)})` : '';
   progress(
     `${variant.id.padEnd(12)} ${fmt(figures.rps).padStart(7)} req/s  p50 ${fmt(figures.p50Ms, 2)} ms  p99 ${fmt(figures.p99Ms, 2)} ms  server cpu ${fmt(serverCpuCores, 2)}${Object.entries(checks).map(([k, v]) => `  ${k} ${fmt(v, 3)}`).join('')}${failed}`,
   );
-  return { round, checks };
+  return round;
 }
 
 /**
@@ -64,19 +65,14 @@ async function measureOnce(variant: Variant, settings: BenchSettings): Promise<{
  */
 export async function measureInterleaved(variants: readonly Variant[], settings: BenchSettings): Promise<BenchResult[]> {
   const rounds = new Map<string, RoundFigures[]>(variants.map((v) => [v.id, []]));
-  const worst = new Map<string, Record<string, number>>(variants.map((v) => [v.id, {}]));
   for (let r = 0; r < settings.BENCH_ROUNDS; r++) {
     progress(`round ${r + 1}/${settings.BENCH_ROUNDS}`);
     for (const variant of rotated(variants, r)) {
-      const { round, checks } = await measureOnce(variant, settings);
-      rounds.get(variant.id)?.push(round);
-      const seen = worst.get(variant.id) as Record<string, number>;
-      for (const [key, value] of Object.entries(checks)) seen[key] = Math.min(seen[key] ?? value, value);
+      rounds.get(variant.id)?.push(await measureOnce(variant, settings));
     }
   }
   return variants.map((variant) => {
     const figures = rounds.get(variant.id) as RoundFigures[];
-    const checks = worst.get(variant.id) as Record<string, number>;
     return {
       id: variant.id,
       label: variant.label,
@@ -87,7 +83,6 @@ export async function measureInterleaved(variants: readonly Variant[], settings:
       failedRequests: figures.reduce((sum, f) => sum + f.failed, 0),
       rounds: figures,
       ratios: [],
-      ...(Object.keys(checks).length > 0 ? { checks } : {}),
     };
   });
 }

@@ -14,7 +14,7 @@ export interface BenchPart {
 export interface Ratio {
   /** What is compared, e.g. `hit path / bare baseline`. */
   label: string;
-  /** The `id` of the baseline result. */
+  /** The `id` of the result in the denominator (usually the baseline). */
   against: string;
   metric: 'rps' | 'p99';
   value: number;
@@ -41,8 +41,8 @@ export interface BenchResult {
   /** CPU the server process used during the measured window, in cores (1 = one core busy), median. */
   serverCpuCores?: number;
   ratios: Ratio[];
-  /** Facts checked during the run, e.g. `{ hitRatio: 1 }`. */
-  checks?: Record<string, number | string>;
+  /** Facts about the run that are not per round (e.g. spans written per request). */
+  notes?: Record<string, number | string>;
 }
 
 export interface RoundFigures {
@@ -52,4 +52,6 @@ export interface RoundFigures {
   requests: number;
   failed: number;
   serverCpuCores?: number;
+  /** Facts checked during the round, e.g. `{ hitRatio: 1 }`. */
+  checks?: Record<string, number>;
 }

@@ -1,17 +1,39 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { check, errorText, type Check } from './checks';
 import type { Logger } from './log';
-import { tcpOpen } from './net';
-import { infraDir, statePath } from './paths';
+import { assertPortFree } from './net';
+import { infraDir, stateDir, statePath } from './paths';
 import { runningProcess, startAndWait, stopManaged } from './processes';
 import { DATABASES, HOST, POSTGRES_PASSWORD, POSTGRES_PORT, POSTGRES_PROCESS, POSTGRES_USER } from './topology';
 
 const run = promisify(execFile);
 
-const pgRoot = (): string => statePath('postgres');
+/** Every folder from / down to `dir` lets other users through (the postgres user needs that). */
+function traversableByOthers(dir: string): boolean {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    try {
+      if ((fs.statSync(current).mode & 0o001) === 0) return false;
+    } catch {
+      // not made yet: its parent decides
+    }
+    if (current === path.dirname(current)) return true;
+  }
+}
+
+/**
+ * The data lives in the state folder, unless we are root and the postgres user could not reach it
+ * (a checkout under /root): then in /var/lib/cachelab/<hash of the state folder>/postgres.
+ */
+const pgRoot = (): string => {
+  const inState = statePath('postgres');
+  if (process.getuid?.() !== 0 || traversableByOthers(stateDir())) return inState;
+  const id = createHash('sha256').update(stateDir()).digest('hex').slice(0, 12);
+  return path.join('/var/lib/cachelab', id, 'postgres');
+};
 const dataDir = (): string => path.join(pgRoot(), 'data');
 const socketDir = (): string => path.join(pgRoot(), 'run');
 
@@ -122,8 +144,9 @@ async function psql(args: string[], database = 'postgres'): Promise<string> {
 
 export async function startPostgres(log: Logger): Promise<'running' | 'started'> {
   if (runningProcess(POSTGRES_PROCESS) || (await postgresReady())) return 'running';
-  if (await tcpOpen(POSTGRES_PORT)) throw new Error(`port ${POSTGRES_PORT} is taken by something that is not Postgres`);
+  await assertPortFree(POSTGRES_PORT, 'Postgres');
   const user = postgresUser();
+  fs.mkdirSync(path.dirname(pgRoot()), { recursive: true, mode: 0o755 });
   ownedDir(pgRoot(), user);
   assertReachable(user);
   if (!fs.existsSync(path.join(dataDir(), 'PG_VERSION'))) {

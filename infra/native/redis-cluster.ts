@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { check, errorText, type Check } from './checks';
 import type { Logger } from './log';
-import { tcpOpen } from './net';
+import { assertPortFree } from './net';
 import { statePath } from './paths';
 import { runningProcess, startAndWait, stopManaged } from './processes';
 import { parseInfo, pingRedis, withRedis } from './redis-client';
@@ -103,7 +103,7 @@ const isBlank = (view: NodeView): boolean =>
 export async function startClusterNode(port: number): Promise<'running' | 'started'> {
   const name = clusterNodeName(port);
   if (runningProcess(name) || (await pingRedis(port))) return 'running';
-  if (await tcpOpen(port)) throw new Error(`port ${port} is taken by something that is not a cachelab Redis server`);
+  await assertPortFree(port, 'a Redis server');
   const dir = nodeDir(port);
   const conf = path.join(dir, 'redis.conf');
   writeRedisInstanceConfig(conf, { port, dir, includes: ['redis-common.conf', 'cluster.conf'] });
@@ -208,7 +208,7 @@ export async function clusterChecks(): Promise<Check[]> {
   const masters = views.find((view) => view.nodes)?.nodes?.filter((line) => line.flags.includes('master') && line.slots > 0);
   const summary =
     problems.length === 0
-      ? `3 masters (${masters?.map((m) => m.port).sort().join(', ')}) + 3 replicas, ${TOTAL_SLOTS} slots ok`
+      ? `3 masters (${masters?.map((m) => m.port).sort((a, b) => a - b).join(', ')}) + 3 replicas, ${TOTAL_SLOTS} slots ok`
       : problems.join('; ');
   const reachable = views.some((view) => view.reachable);
   const hint = problems.length > 0 ? 'npm run stack -- up --infra' : undefined;

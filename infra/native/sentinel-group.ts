@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { check, errorText, type Check } from './checks';
 import type { Logger } from './log';
-import { tcpOpen } from './net';
+import { assertPortFree } from './net';
 import { infraDir, statePath } from './paths';
 import { runningProcess, startAndWait, stopManaged } from './processes';
 import { parseInfo, pingRedis, withRedis } from './redis-client';
@@ -29,15 +29,10 @@ async function askSentinelForMaster(port: number): Promise<number | null> {
 }
 
 /**
- * The port of the group's current master: asked from a running sentinel, else read from the
- * config files the sentinels rewrote at their last failover (highest config epoch wins), else 6381.
- * Starting a server as master or replica from this keeps a restart from undoing a failover.
+ * The master as the sentinels last wrote it into their configs (they rewrite them at every
+ * failover; the highest config epoch wins), else 6381. Synchronous, for serviceEnv.
  */
-export async function currentMasterPort(): Promise<number> {
-  for (const port of SENTINEL_PORTS) {
-    const master = await askSentinelForMaster(port).catch(() => null);
-    if (master) return master;
-  }
+export function masterPortFromConfigs(): number {
   let best: { epoch: number; port: number } | undefined;
   for (const port of SENTINEL_PORTS) {
     const text = fs.existsSync(sentinelConf(port)) ? fs.readFileSync(sentinelConf(port), 'utf8') : '';
@@ -48,15 +43,23 @@ export async function currentMasterPort(): Promise<number> {
   return best?.port ?? SENTINEL_GROUP_PORTS[0];
 }
 
-async function assertPortFree(port: number): Promise<void> {
-  if (await tcpOpen(port)) throw new Error(`port ${port} is taken by something that is not a cachelab Redis server`);
+/**
+ * The port of the group's current master: asked from a running sentinel, else read from their
+ * configs. Starting a server as master or replica from this keeps a restart from undoing a failover.
+ */
+export async function currentMasterPort(): Promise<number> {
+  for (const port of SENTINEL_PORTS) {
+    const master = await askSentinelForMaster(port).catch(() => null);
+    if (master) return master;
+  }
+  return masterPortFromConfigs();
 }
 
 /** Starts one server of the group unless it runs, as master or as replica of the current master. */
 export async function startGroupNode(port: number): Promise<'running' | 'started'> {
   const name = groupNodeName(port);
   if (runningProcess(name) || (await pingRedis(port))) return 'running';
-  await assertPortFree(port);
+  await assertPortFree(port, 'a Redis server');
   const master = await currentMasterPort();
   const dir = groupNodeDir(port);
   const conf = path.join(dir, 'redis.conf');
@@ -71,15 +74,18 @@ export async function startGroupNode(port: number): Promise<'running' | 'started
 }
 
 /**
- * Sentinel rewrites its own config (current master, known replicas and sentinels), so the
- * template is copied once into the state dir with the per-instance lines appended, and reused.
+ * Sentinel rewrites its own config (current master, epochs, known replicas and sentinels), so the
+ * template is copied into the state dir once and then kept; only the per-instance lines (port,
+ * dir, passwords, also as the `user default` line Sentinel writes) are replaced on each start, so
+ * that a changed REDIS_PASSWORD or state dir takes effect without losing the group's state.
  */
 function writeSentinelConfig(port: number): string {
   const file = sentinelConf(port);
-  if (fs.existsSync(file)) return file;
-  const template = fs.readFileSync(path.join(infraDir, 'sentinel', 'sentinel.conf'), 'utf8');
+  const base = fs.existsSync(file)
+    ? fs.readFileSync(file, 'utf8').split('\n').filter((line) => !INSTANCE_LINE.test(line)).join('\n')
+    : fs.readFileSync(path.join(infraDir, 'sentinel', 'sentinel.conf'), 'utf8');
   const instance = [
-    '# Per-instance settings, appended by infra/native/sentinel-group.ts',
+    INSTANCE_MARKER,
     `port ${port}`,
     `bind ${HOST}`,
     `dir ${confQuote(sentinelDir(port))}`,
@@ -87,14 +93,17 @@ function writeSentinelConfig(port: number): string {
     `sentinel auth-pass ${MASTER_NAME} ${confQuote(redisPassword())}`,
   ];
   fs.mkdirSync(sentinelDir(port), { recursive: true });
-  fs.writeFileSync(file, `${template.trimEnd()}\n\n${instance.join('\n')}\n`, { mode: 0o600 });
+  fs.writeFileSync(file, `${base.trimEnd()}\n\n${instance.join('\n')}\n`, { mode: 0o600 });
   return file;
 }
+
+const INSTANCE_MARKER = '# Per-instance settings, written by infra/native/sentinel-group.ts';
+const INSTANCE_LINE = new RegExp(`^(${INSTANCE_MARKER}|port |bind |dir |requirepass |user default |sentinel auth-pass )`);
 
 export async function startSentinel(port: number): Promise<'running' | 'started'> {
   const name = sentinelName(port);
   if (runningProcess(name) || (await pingRedis(port))) return 'running';
-  await assertPortFree(port);
+  await assertPortFree(port, 'a sentinel');
   const conf = writeSentinelConfig(port);
   const spec = { name, command: 'redis-server', args: [conf, '--sentinel'], cwd: sentinelDir(port) };
   await startAndWait(spec, () => pingRedis(port));
@@ -183,7 +192,7 @@ export async function ensureSentinelGroup(log: Logger): Promise<void> {
   await startGroupNode(master).then(note(master));
   await Promise.all(replicas.map((port) => startGroupNode(port).then(note(port))));
   await Promise.all(SENTINEL_PORTS.map((port) => startSentinel(port).then(note(port))));
-  if (started.length > 0) log(`sentinel group: started ${started.sort().join(', ')} (master ${master})`);
+  if (started.length > 0) log(`sentinel group: started ${started.sort((a, b) => a - b).join(', ')} (master ${master})`);
   // A fresh sentinel finds the others through hello messages every 2 s.
   await waitHealthy(20_000);
 }

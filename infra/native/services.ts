@@ -8,6 +8,7 @@ import type { Logger } from './log';
 import { httpGet, tcpOpen } from './net';
 import { logFile, repoRoot, stateDir } from './paths';
 import { runningProcess, startAndWait, stopManaged } from './processes';
+import { masterPortFromConfigs } from './sentinel-group';
 import { waitFor } from './wait';
 import {
   CLUSTER_PORTS,
@@ -18,7 +19,6 @@ import {
   POSTGRES_PORT,
   POSTGRES_USER,
   REDIS_MODES,
-  SENTINEL_GROUP_PORTS,
   SENTINEL_PORTS,
   SERVICE_NAMES,
   SERVICE_PORTS,
@@ -70,9 +70,9 @@ export function serviceEnv(name: ServiceName, overrides: Partial<ServiceEnv> = {
     PORT: String(SERVICE_PORTS[name]),
     DATABASE_URL: databaseUrl(`cachelab_${name}`),
     REDIS_MODE: mode,
-    // Standalone mode talks to the Sentinel group's first server directly (the cluster nodes
-    // would answer a standalone client with MOVED).
-    REDIS_NODES: (mode === 'standalone' ? [SENTINEL_GROUP_PORTS[0]] : CLUSTER_PORTS).map(hostPort).join(','),
+    // The native stack has no standalone server: standalone mode talks to the Sentinel group's
+    // current master directly (a cluster node would answer a standalone client with MOVED).
+    REDIS_NODES: (mode === 'standalone' ? [masterPortFromConfigs()] : CLUSTER_PORTS).map(hostPort).join(','),
     REDIS_SENTINELS: SENTINEL_PORTS.map(hostPort).join(','),
     REDIS_MASTER_NAME: MASTER_NAME,
     REDIS_PASSWORD: redisPassword(),

@@ -3,6 +3,8 @@ import { z } from 'zod';
 
 const userEnv = serviceEnv.extend({
   PORT: port.default(3001),
+  /** Prepended to every cache namespace (`<prefix>user:{42}:profile`): separate keyspaces per test run. */
+  CACHE_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9._-]{0,32}$/, 'expected up to 32 of A-Z a-z 0-9 . _ -').default(''),
   /** `false` turns every cache off (x-cache: bypass): the baseline of the benchmarks. */
   CACHE_ENABLED: z.stringbool().default(true),
   PROFILE_TTL_MS: envInt(1_000, 86_400_000).default(300_000),

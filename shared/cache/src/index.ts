@@ -13,3 +13,19 @@ export { CacheStore, LUA_DIR, type CacheRedis, type CacheScripts } from './store
 export { withJitter } from './ttl';
 export type { CacheRead, CacheResult, Loader } from './types';
 export { shouldRefreshEarly } from './xfetch';
+export {
+  WriteBehindCounter,
+  mergeTop,
+  type ApplyBatch,
+  type Batch,
+  type Delta,
+  type FlushedBatch,
+  type FlushHooks,
+  type FlushReport,
+  type Increment,
+  type PendingView,
+  type RankEntry,
+  type TraceRef,
+  type WriteBehindOptions,
+} from './write-behind';
+export { shardOf, shardTag, type ShardKeys } from './write-behind-keys';

@@ -14,8 +14,9 @@ import type { Profile } from './profile';
  */
 export function createUserCaches(redis: RedisClient, config: UserServiceConfig) {
   const store = new CacheStore(redis, { name: 'user-redis' });
+  const namespace = `${config.CACHE_KEY_PREFIX}user`;
   const profiles = new CacheAside<Profile>(store, {
-    namespace: 'user',
+    namespace,
     kind: 'profile',
     pattern: 'cache-aside',
     ttlMs: config.PROFILE_TTL_MS,
@@ -23,7 +24,7 @@ export function createUserCaches(redis: RedisClient, config: UserServiceConfig) 
     waitTimeoutMs: config.LOCK_WAIT_MS,
   });
   const summaries = new CacheAside<UserSummary>(store, {
-    namespace: 'user',
+    namespace,
     kind: 'summary',
     pattern: 'stale-while-revalidate',
     ttlMs: config.SUMMARY_TTL_MS,
@@ -33,7 +34,7 @@ export function createUserCaches(redis: RedisClient, config: UserServiceConfig) 
     waitTimeoutMs: config.LOCK_WAIT_MS,
   });
   const writeLimiter = new SlidingWindowRateLimiter(store, {
-    name: 'user-writes',
+    name: `${namespace}-writes`,
     limit: config.RATE_LIMIT_WRITES,
     windowMs: config.RATE_LIMIT_WINDOW_MS,
   });

@@ -1,6 +1,6 @@
 import { serve } from '@cachelab/http-kit';
 import type { RedisConnectionConfig } from '@cachelab/redis';
-import { testRedisConfig } from '@cachelab/testing';
+import { testRedisConfig, uniqueName, waitFor } from '@cachelab/testing';
 import { loadUserConfig, type UserServiceConfig } from '../../src/config';
 import { createUserService, type UserService } from '../../src/service';
 import { testDatabaseUrl } from '../helpers/db';
@@ -12,6 +12,12 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
+/**
+ * Test runs reset the database (ids start again) but not Redis: each test file gets a keyspace of
+ * its own, shared by every instance it starts, so entries of an earlier run are never read.
+ */
+const KEY_PREFIX = `${uniqueName('run')}.`;
+
 /** The environment a test instance runs with: the suite's Redis (REDIS_MODE) and test database. */
 export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
   const redis = testRedisConfig();
@@ -22,6 +28,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     REDIS_SENTINELS: redis.sentinels.map((node) => `${node.host}:${node.port}`).join(','),
     REDIS_PASSWORD: redis.password ?? '',
     LOG_LEVEL: 'warn',
+    CACHE_KEY_PREFIX: KEY_PREFIX,
     PORT: '3999', // not used: startUserService listens on a free port
     ...overrides,
   };
@@ -35,5 +42,7 @@ export async function startUserService(
   const config = loadUserConfig(testEnv(overrides));
   const service = createUserService(config, redis);
   const served = await serve(service.app, { port: 0, host: '127.0.0.1', onShutdown: [() => service.close()] });
-  return { url: `http://127.0.0.1:${served.port}`, service, config, close: () => served.close() };
+  const url = `http://127.0.0.1:${served.port}`;
+  await waitFor(async () => (await fetch(`${url}/readyz`)).ok, { what: 'user-service to be ready' });
+  return { url, service, config, close: () => served.close() };
 }

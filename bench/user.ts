@@ -1,0 +1,220 @@
+// npm run bench -- user: GET /users/:id on cache hits, against a bare Express + ioredis server
+// measured in the same run, and with the cache turned off. See docs/benchmarks.md.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { redisConfigFromEnv } from '@cachelab/config';
+import { closeRedis, createRedis, waitForReady, type RedisClient } from '@cachelab/redis';
+import { databaseUrl, ensureInfra, serviceEnv } from '../infra/native';
+import { repoRoot, statePath } from '../infra/native/paths';
+import { serviceDir } from '../infra/native/services';
+import { mapLimit } from '../infra/native/wait';
+import { startServer, freePort, type ChildServer } from './lib/child-server';
+import { formatProfile, summarizeProfile } from './lib/cpu-profile';
+import { cycle } from './lib/load';
+import { progress } from './lib/progress';
+import { scrape, total, type Sample } from './lib/prometheus';
+import { measureInterleaved, ratio, type Variant } from './lib/rounds';
+import { countIds, runServiceScript } from './lib/service-data';
+import { benchSettings, type BenchSettings } from './lib/settings';
+import { spanFileStats } from './lib/span-file';
+import type { BenchPart, BenchResult } from './lib/types';
+
+/** The hit path must keep at least this share of the bare baseline's throughput. */
+const HIT_PATH_TARGET = 0.8;
+/** Ids the seed creates by default (services/user/scripts/seed.ts). */
+const SEED_USERS = 2000;
+/** Longer than any run, so that no entry expires mid-round and turns a hit round into misses. */
+const ENTRY_TTL_MS = 3_600_000;
+const BASELINE_PREFIX = 'bench.baseline:';
+
+const CACHE_REQUESTS = 'cachelab_cache_requests_total';
+const ORIGIN_QUERIES = 'cachelab_origin_queries_total';
+const PROFILE = { pattern: 'cache-aside' };
+
+type ServerKind = 'baseline' | 'hit' | 'hit-untraced' | 'cache-off';
+
+const LABELS: Record<ServerKind, string> = {
+  baseline: 'bare Express + ioredis GET',
+  hit: 'user-service, cache hit, tracing on',
+  'hit-untraced': 'user-service, cache hit, tracing off',
+  'cache-off': 'user-service, CACHE_ENABLED=false, tracing on',
+};
+
+const workDir = (...parts: string[]) => statePath('bench', 'user', ...parts);
+
+/** The native stack's environment for the user service, with the bench's changes. */
+function childEnv(kind: ServerKind, port: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...serviceEnv('user', { PORT: String(port), OTEL_EXPORTER_OTLP_ENDPOINT: undefined }),
+    // Each traced server writes its own span file, so that spans per request can be counted.
+    CACHELAB_STATE_DIR: workDir(kind),
+    PROFILE_TTL_MS: String(ENTRY_TTL_MS),
+    BASELINE_KEY_PREFIX: BASELINE_PREFIX,
+    // A keyspace of its own: the stack's service and test runs on the same Redis never see (or
+    // invalidate, or tombstone) the bench's entries.
+    CACHE_KEY_PREFIX: 'bench.',
+  };
+  // "Tracing on" is the configuration a developer runs: spans to the JSON-lines file.
+  delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  delete env.CACHELAB_TELEMETRY;
+  if (kind === 'hit-untraced') env.CACHELAB_TELEMETRY = 'off';
+  if (kind === 'cache-off') env.CACHE_ENABLED = 'false';
+  return env;
+}
+
+async function startKind(kind: ServerKind, settings: BenchSettings): Promise<ChildServer> {
+  const port = await freePort();
+  fs.rmSync(workDir(kind), { recursive: true, force: true });
+  const service = kind !== 'baseline';
+  return startServer({
+    name: kind,
+    entry: service ? 'src/main.ts' : path.join(repoRoot, 'bench', 'baseline-server.ts'),
+    cwd: service ? serviceDir('user') : repoRoot,
+    env: childEnv(kind, port),
+    port,
+    readyPath: '/readyz',
+    logFile: workDir('logs', `${kind}.log`),
+    ...(settings.BENCH_CPU_PROF ? { cpuProfileDir: workDir('profiles') } : {}),
+  });
+}
+
+/** Migrated, and seeded when users 1..count are not all there (the seed is left alone otherwise). */
+async function ensureUsers(count: number): Promise<void> {
+  const url = databaseUrl('cachelab_user');
+  await runServiceScript('user', 'migrate.ts', { DATABASE_URL: url });
+  const present = await countIds(url, 'User', count);
+  if (present === count) return;
+  progress(`seeding cachelab_user (${present} of users 1..${count} present)`);
+  await runServiceScript('user', 'seed.ts', { DATABASE_URL: url, USERS: String(Math.max(SEED_USERS, count)) });
+}
+
+/**
+ * Every id read once through the service (a miss fills the cache, a hit leaves it), and the
+ * answer stored under the baseline's key: both servers then hold the same bytes for each id.
+ * Run before every round: a test suite sharing the cluster may flush it at any time.
+ */
+async function warm(service: ChildServer, redis: RedisClient, ids: readonly number[]): Promise<void> {
+  await mapLimit(ids, 16, async (id) => {
+    const response = await fetch(`${service.origin}/users/${id}`, { signal: AbortSignal.timeout(10_000) });
+    const body = await response.text();
+    if (response.status !== 200) throw new Error(`warm-up: GET /users/${id} answered ${response.status} ${body.slice(0, 200)}`);
+    await redis.set(`${BASELINE_PREFIX}{${id}}:profile`, body, 'PX', ENTRY_TTL_MS);
+  });
+}
+
+/** Reads /metrics before the measured window and returns what changed, per request, after it. */
+function serviceChecks(server: ChildServer, kind: ServerKind): Variant['observe'] {
+  return async () => {
+    const before = await scrape(server.origin);
+    return async (figures): Promise<Record<string, number>> => {
+      const after = await scrape(server.origin);
+      const delta = (name: string, labels: Record<string, string> = {}) => total(after, name, labels) - total(before, name, labels);
+      const queries = delta(ORIGIN_QUERIES, { operation: 'user.find' });
+      if (kind === 'cache-off') return { dbQueriesPerRequest: queries / Math.max(1, figures.requests) };
+      const reads = delta(CACHE_REQUESTS, PROFILE);
+      return { hitRatio: delta(CACHE_REQUESTS, { ...PROFILE, result: 'hit' }) / Math.max(1, reads), dbQueriesPerRequest: queries / Math.max(1, reads) };
+    };
+  };
+}
+
+/** Requests the service has answered on GET /users/:id since it started. */
+function requestsServed(samples: readonly Sample[], kind: ServerKind): number {
+  return kind === 'cache-off' ? total(samples, ORIGIN_QUERIES, { operation: 'user.find' }) : total(samples, CACHE_REQUESTS, PROFILE);
+}
+
+async function run(): Promise<BenchResult[]> {
+  const settings = benchSettings();
+  if (settings.BENCH_CPU_PROF) progress('BENCH_CPU_PROF=1: the profiler slows every server down; use this run for the profiles, not for the figures');
+  progress('native infrastructure (Redis Cluster, Sentinel group, Postgres)');
+  await ensureInfra({ log: progress });
+  await ensureUsers(settings.BENCH_IDS);
+
+  const kinds: ServerKind[] = ['baseline', 'hit', 'hit-untraced', 'cache-off'];
+  const servers = new Map<ServerKind, ChildServer>();
+  const redis = createRedis(redisConfigFromEnv(childEnv('baseline', 0)), { purpose: 'queue', connectionName: 'bench-user' });
+  // ioredis reconnects by itself; an outage that matters shows up as a failed command.
+  redis.on('error', () => undefined);
+  try {
+    progress(`starting ${kinds.join(', ')} (REDIS_MODE=${childEnv('baseline', 0).REDIS_MODE})`);
+    // One at a time: four tsx start-ups at once on two cores take longer than in a row.
+    for (const kind of kinds) servers.set(kind, await startKind(kind, settings));
+    await waitForReady(redis);
+    const server = (kind: ServerKind) => servers.get(kind) as ChildServer;
+    const ids = Array.from({ length: settings.BENCH_IDS }, (_, i) => i + 1);
+    const rewarm = () => warm(server('hit'), redis, ids);
+    await rewarm();
+
+    const variants: Variant[] = kinds.map((kind) => ({
+      id: kind,
+      label: LABELS[kind],
+      server: server(kind),
+      nextPath: cycle(ids, '/users/'),
+      ...(kind === 'cache-off' ? {} : { prepare: rewarm }),
+      ...(kind === 'baseline' ? {} : { observe: serviceChecks(server(kind), kind) }),
+    }));
+    progress(
+      `${settings.BENCH_ROUNDS} rounds x ${kinds.length} variants, each ${settings.BENCH_WARMUP} s warm-up + ${settings.BENCH_DURATION} s measured, ${settings.BENCH_CONNECTIONS} connections, ${ids.length} ids`,
+    );
+    const results = await measureInterleaved(variants, settings);
+
+    const startupMs = new Map(kinds.map((kind) => [kind, server(kind).startupMs]));
+    const served = new Map<ServerKind, number>();
+    for (const kind of kinds.filter((k) => k !== 'baseline')) served.set(kind, requestsServed(await scrape(server(kind).origin), kind));
+    await Promise.all([...servers.values()].map((s) => s.stop()));
+    servers.clear();
+
+    await describeTracing(results, served);
+    addRatios(results);
+    if (settings.BENCH_CPU_PROF) printProfiles(startupMs);
+    return results;
+  } finally {
+    await Promise.all([...servers.values()].map((s) => s.stop()));
+    await closeRedis(redis);
+  }
+}
+
+/** Spans written per request by the traced servers; the span files are deleted afterwards (hundreds of MB). */
+async function describeTracing(results: BenchResult[], served: Map<ServerKind, number>): Promise<void> {
+  for (const result of results) {
+    const requests = served.get(result.id as ServerKind);
+    if (requests === undefined || result.id === 'hit-untraced') continue;
+    const file = workDir(result.id, 'traces', 'user-service.jsonl');
+    const { spans, bytes } = await spanFileStats(file);
+    result.notes = { spansPerRequest: spans / Math.max(1, requests), spanFileMB: bytes / 2 ** 20 };
+    fs.rmSync(file, { force: true });
+  }
+}
+
+function addRatios(results: BenchResult[]): void {
+  const byId = new Map(results.map((r) => [r.id, r]));
+  const baseline = byId.get('baseline') as BenchResult;
+  const hit = byId.get('hit') as BenchResult;
+  const untraced = byId.get('hit-untraced') as BenchResult;
+  const cacheOff = byId.get('cache-off') as BenchResult;
+  hit.ratios.push(
+    ratio(hit, baseline, 'rps', 'hit path / bare baseline', HIT_PATH_TARGET),
+    ratio(hit, baseline, 'p99', 'hit path / bare baseline'),
+    ratio(hit, untraced, 'rps', 'hit path, tracing on / tracing off'),
+    ratio(hit, cacheOff, 'rps', 'hit path / cache off'),
+  );
+  untraced.ratios.push(ratio(untraced, baseline, 'rps', 'hit path, tracing off / bare baseline'));
+  cacheOff.ratios.push(ratio(cacheOff, baseline, 'rps', 'cache off / bare baseline'), ratio(cacheOff, baseline, 'p99', 'cache off / bare baseline'));
+}
+
+function printProfiles(startupMs: Map<ServerKind, number>): void {
+  for (const [kind, skipMs] of startupMs) {
+    const file = workDir('profiles', `${kind}.cpuprofile`);
+    if (!fs.existsSync(file)) {
+      progress(`no CPU profile for ${kind} (${file})`);
+      continue;
+    }
+    console.log(`\n${formatProfile(`CPU profile of ${kind} (${path.relative(repoRoot, file)})`, summarizeProfile(file, { skipMs }))}`);
+  }
+}
+
+export const part: BenchPart = {
+  name: 'user',
+  description: 'GET /users/:id on cache hits vs a bare Express + ioredis GET, and with the cache off (Postgres on every read)',
+  run,
+};

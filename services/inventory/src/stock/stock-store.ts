@@ -1,0 +1,166 @@
+import { join } from 'node:path';
+import { defineScripts, type RedisClient, type WithScripts } from '@cachelab/redis';
+import { StockUnavailableError } from './errors';
+import { stockKeys, type SkuKeys } from './keys';
+
+export { StockUnavailableError };
+
+export const LUA_DIR = join(__dirname, '..', '..', 'lua');
+
+type Reply = [string, number, number];
+
+/** The scripts in lua/ this module calls, as ioredis defineCommand exposes them. */
+interface StockCommands {
+  reserve(stock: string, reservations: string, released: string, orderId: string, qty: number): Promise<Reply>;
+  release(stock: string, reservations: string, released: string, orderId: string): Promise<Reply>;
+  undoReserve(stock: string, reservations: string, released: string, orderId: string): Promise<Reply>;
+  restock(stock: string, qty: number): Promise<number>;
+  loadStock(stock: string, reservations: string, released: string, ...args: (string | number)[]): Promise<number>;
+  reconcileStock(stock: string, reservations: string, released: string, ...args: (string | number)[]): Promise<string>;
+}
+
+export type StockRedis = WithScripts<StockCommands>;
+
+export type ReserveOutcome = 'reserved' | 'replay' | 'released' | 'insufficient' | 'not_loaded';
+export type ReleaseOutcome = 'released' | 'replay' | 'unknown' | 'not_loaded';
+
+export interface ScriptResult<O extends string> {
+  outcome: O;
+  /** Units available after the script (-1 when the stock key is missing). */
+  available: number;
+  /** The units this order holds, held or released (0 when none). */
+  qty: number;
+}
+
+/** A reservation as both stores record it: the value is "qty:epochMs". */
+export interface OrderEntry {
+  orderId: string;
+  qty: number;
+  atMs: number;
+}
+
+export interface SkuRecord {
+  total: number;
+  reserved: OrderEntry[];
+  released: OrderEntry[];
+}
+
+const flatten = (entries: OrderEntry[]): (string | number)[] => [
+  entries.length,
+  ...entries.flatMap((entry) => [entry.orderId, `${entry.qty}:${entry.atMs}`]),
+];
+
+/**
+ * Typed access to the stock scripts. Every call names the three keys of one SKU, which share
+ * its hash tag, so each script runs atomically on the node that owns the slot.
+ */
+export class StockStore {
+  readonly redis: StockRedis;
+
+  constructor(redis: RedisClient, private readonly keysOf: (sku: string) => SkuKeys = stockKeys) {
+    defineScripts(redis, LUA_DIR);
+    this.redis = redis as StockRedis;
+  }
+
+  async reserve(sku: string, orderId: string, qty: number): Promise<ScriptResult<ReserveOutcome>> {
+    const k = this.keysOf(sku);
+    return asResult(await this.call(() => this.redis.reserve(k.stock, k.reservations, k.released, orderId, qty)));
+  }
+
+  async release(sku: string, orderId: string): Promise<ScriptResult<ReleaseOutcome>> {
+    const k = this.keysOf(sku);
+    return asResult(await this.call(() => this.redis.release(k.stock, k.reservations, k.released, orderId)));
+  }
+
+  async undoReserve(sku: string, orderId: string): Promise<ScriptResult<'undone' | 'unknown'>> {
+    const k = this.keysOf(sku);
+    return asResult(await this.call(() => this.redis.undoReserve(k.stock, k.reservations, k.released, orderId)));
+  }
+
+  /** The new available count, or null when the stock key is missing (rebuild it instead). */
+  async restock(sku: string, qty: number): Promise<number | null> {
+    const available = await this.call(() => this.redis.restock(this.keysOf(sku).stock, qty));
+    return available < 0 ? null : available;
+  }
+
+  /** Null when the SKU has no stock key (never loaded, or lost). */
+  async available(sku: string): Promise<number | null> {
+    const value = await this.call(() => this.redis.get(this.keysOf(sku).stock));
+    return value === null ? null : Number(value);
+  }
+
+  async reservations(sku: string): Promise<{ reserved: OrderEntry[]; released: OrderEntry[] }> {
+    const k = this.keysOf(sku);
+    const [held, released] = await Promise.all([
+      this.call(() => this.redis.hgetall(k.reservations)),
+      this.call(() => this.redis.hgetall(k.released)),
+    ]);
+    return { reserved: entries(held), released: entries(released) };
+  }
+
+  async exists(sku: string): Promise<boolean> {
+    return (await this.call(() => this.redis.exists(this.keysOf(sku).stock))) === 1;
+  }
+
+  /** Writes the SKU's state from its Postgres record unless its stock key exists. True when loaded. */
+  async load(sku: string, record: SkuRecord): Promise<boolean> {
+    const k = this.keysOf(sku);
+    const held = record.reserved.reduce((sum, entry) => sum + entry.qty, 0);
+    const args = [record.total - held, ...flatten(record.reserved), ...flatten(record.released)];
+    return (await this.call(() => this.redis.loadStock(k.stock, k.reservations, k.released, ...args))) === 1;
+  }
+
+  async reconcile(sku: string, record: SkuRecord, options: { dryRun: boolean; graceMs: number }): Promise<ReconcileReply> {
+    const k = this.keysOf(sku);
+    const args = [options.dryRun ? '1' : '0', record.total, options.graceMs, ...flatten(record.reserved), ...flatten(record.released)];
+    const json = await this.call(() => this.redis.reconcileStock(k.stock, k.reservations, k.released, ...args));
+    const reply = JSON.parse(json) as { before: number | null; after: number; changes: ReconcileChange[] | Record<string, never> };
+    // cjson encodes an empty Lua table as {}.
+    return { before: reply.before, after: reply.after, changes: Array.isArray(reply.changes) ? reply.changes : [] };
+  }
+
+  /** Deletes a SKU's keys: what a Redis data loss looks like (tests and drills only). */
+  async forget(sku: string): Promise<void> {
+    const k = this.keysOf(sku);
+    await this.call(() => this.redis.del(k.stock, k.reservations, k.released));
+  }
+
+  private async call<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (error) {
+      throw new StockUnavailableError(error);
+    }
+  }
+}
+
+export type DriftKind =
+  | 'released_in_postgres'
+  | 'released_in_redis'
+  | 'missing_in_redis'
+  | 'quantity_differs'
+  | 'orphan'
+  | 'available';
+
+export interface ReconcileChange {
+  kind: DriftKind;
+  orderId: string;
+  qty: number;
+}
+
+export interface ReconcileReply {
+  before: number | null;
+  after: number;
+  changes: ReconcileChange[];
+}
+
+function asResult<O extends string>(reply: Reply): ScriptResult<O> {
+  return { outcome: reply[0] as O, available: Number(reply[1]), qty: Number(reply[2]) };
+}
+
+function entries(hash: Record<string, string>): OrderEntry[] {
+  return Object.entries(hash).map(([orderId, value]) => {
+    const [qty, atMs] = value.split(':');
+    return { orderId, qty: Number(qty), atMs: Number(atMs) };
+  });
+}

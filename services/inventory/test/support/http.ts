@@ -1,0 +1,25 @@
+/** A small JSON client for the tests: status, parsed body and headers. */
+export interface Reply<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export async function call<T = any>(url: string, init: RequestInit & { json?: unknown } = {}): Promise<Reply<T>> {
+  const { json, ...rest } = init;
+  const response = await fetch(url, {
+    ...rest,
+    headers: json === undefined ? rest.headers : { 'content-type': 'application/json', ...rest.headers },
+    body: json === undefined ? rest.body : JSON.stringify(json),
+  });
+  const text = await response.text();
+  let body: any = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: keep the text, the test will say what it expected
+  }
+  return { status: response.status, body, headers: response.headers };
+}
+
+export const post = <T = any>(url: string, json?: unknown) => call<T>(url, { method: 'POST', json });
