@@ -156,6 +156,9 @@ path-exclude /usr/share/info/*
 path-exclude /usr/share/locale/*
 EOF
   printf '#!/bin/sh\nexit 101\n' >"$rootfs/usr/sbin/policy-rc.d" && chmod 755 "$rootfs/usr/sbin/policy-rc.d"
+  # debootstrap installs the suite as released: add the security and point-release updates.
+  chroot "$rootfs" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get upgrade -y -qq' >/dev/null ||
+    die "apt-get upgrade in the new root failed"
   rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/log/*.log \
     "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/tmp/*
   say "debootstrap done in $((SECONDS - started))s; importing $BASE_IMAGE"

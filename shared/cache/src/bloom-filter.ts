@@ -124,7 +124,7 @@ export class BloomFilter {
       next: entityKey('bloom', options.name, 'next'),
       nextMeta: entityKey('bloom', options.name, 'next-meta'),
     };
-    this.batchSize = options.batchSize ?? 1000;
+    this.batchSize = options.batchSize ?? 500;
     this.leaseMs = options.rebuildLeaseMs ?? 30_000;
   }
 

@@ -18,8 +18,8 @@ export interface CacheRepair {
  * whose own Redis connection works while the writer's does not.
  */
 export interface RepairLog {
-  /** Records a repair; recording the same entity twice keeps the higher row version. */
-  record(repair: CacheRepair): Promise<void>;
+  /** Records repairs; recording the same entity twice keeps the higher row version. */
+  record(repairs: readonly CacheRepair[]): Promise<void>;
   /** Claims up to `limit` repairs, runs `apply` on them and forgets the ones it returns. */
   drain(limit: number, apply: (repairs: CacheRepair[]) => Promise<CacheRepair[]>): Promise<number>;
   /** Those of `repairs` that are still recorded (not yet applied by any instance). */
@@ -39,10 +39,12 @@ export const repairKey = (repair: Pick<CacheRepair, 'namespace' | 'kind' | 'id'>
 export class MemoryRepairLog implements RepairLog {
   private readonly repairs = new Map<string, CacheRepair>();
 
-  async record(repair: CacheRepair): Promise<void> {
-    const key = repairKey(repair);
-    const known = this.repairs.get(key);
-    this.repairs.set(key, known && known.rowVersion > repair.rowVersion ? known : repair);
+  async record(repairs: readonly CacheRepair[]): Promise<void> {
+    for (const repair of repairs) {
+      const key = repairKey(repair);
+      const known = this.repairs.get(key);
+      this.repairs.set(key, known && known.rowVersion > repair.rowVersion ? known : repair);
+    }
   }
 
   async drain(limit: number, apply: (repairs: CacheRepair[]) => Promise<CacheRepair[]>): Promise<number> {
@@ -97,16 +99,16 @@ export class CacheRepairer {
     private readonly options: RepairerOptions,
   ) {}
 
-  /** Records `repair` durably (in memory if the log is unreachable) and bypasses the entity here until applied. */
-  async schedule(repair: CacheRepair): Promise<'recorded' | 'in-memory'> {
-    const key = repairKey(repair);
-    this.pending.set(key, { repair, until: Date.now() + this.options.maxBypassMs });
+  /** Records repairs durably (in memory if the log is unreachable) and bypasses their entities here until applied. */
+  async schedule(repairs: readonly CacheRepair[]): Promise<'recorded' | 'in-memory'> {
+    const until = Date.now() + this.options.maxBypassMs;
+    for (const repair of repairs) this.pending.set(repairKey(repair), { repair, until });
     try {
-      await this.repairLog.record(repair);
+      await this.repairLog.record(repairs);
       return 'recorded';
     } catch (error) {
-      this.log.error({ err: error, key }, 'could not record a cache repair; keeping it in memory');
-      this.unrecorded.set(key, repair);
+      this.log.error({ err: error, repairs: repairs.length }, 'could not record cache repairs; keeping them in memory');
+      for (const repair of repairs) this.unrecorded.set(repairKey(repair), repair);
       return 'in-memory';
     }
   }

@@ -1,10 +1,12 @@
 import { cacheWriteFailures, createLogger, withSpan } from '@cachelab/telemetry';
+import type { RedisClient } from '@cachelab/redis';
+import { failOnError, groupByNode } from './cluster-batches';
 import { encode } from './envelope';
 import { entityKey } from './keys';
 import type { EntityId, ReadThrough } from './read-through';
 import type { CacheStore } from './store';
 import { withJitter } from './ttl';
-import type { CacheRepairer } from './write-through-repair';
+import type { CacheRepair, CacheRepairer } from './write-through-repair';
 
 /** write-through-3.lua, as an ioredis command. */
 export interface WriteThroughScripts {
@@ -76,7 +78,7 @@ export class WriteThrough<T, Id extends EntityId = number> {
 
   private apply(id: Id, rowVersion: number, payload: string, ttlMs: number): Promise<WriteThroughOutcome> {
     const keys = this.reads.keys(id);
-    const rowVersionKey = entityKey(this.reads.namespace, id, 'rowver');
+    const rowVersionKey = this.rowVersionKey(id);
     const attributes = { 'cache.pattern': this.pattern, 'cache.key': keys.entry, 'cache.row_version': rowVersion };
     return withSpan('cache.write-through', attributes, async (span) => {
       let outcome: WriteThroughOutcome;
@@ -103,8 +105,70 @@ export class WriteThrough<T, Id extends EntityId = number> {
       );
       return 'dropped';
     } catch {
-      await this.repairer.schedule({ namespace: this.reads.namespace, kind: this.reads.kind, id: String(id), rowVersion });
+      await this.repairer.schedule([this.repairOf(id, rowVersion)]);
       return 'repair-pending';
     }
   }
+
+  /**
+   * Drops the entries of rows committed in bulk (write-around: an import writes the database
+   * only), each at its row version so that a concurrent write-through of a newer version is not
+   * undone and an older one arriving late is refused. One pipeline per node per batch; what
+   * cannot reach Redis becomes repairs.
+   */
+  async dropAll(rows: ReadonlyArray<{ id: Id; rowVersion: number }>, options: { batchSize?: number; pattern?: string } = {}): Promise<DropAllResult> {
+    const result: DropAllResult = { dropped: 0, superseded: 0, repairPending: 0 };
+    const batchSize = options.batchSize ?? 500;
+    const attributes = { 'cache.pattern': options.pattern ?? this.pattern, 'cache.namespace': this.reads.namespace, 'cache.rows': rows.length };
+    return withSpan('cache.drop-all', attributes, async (span) => {
+      for (let start = 0; start < rows.length; start += batchSize) {
+        const batch = rows.slice(start, start + batchSize);
+        try {
+          const replies = await this.store.run((redis) => this.dropBatch(redis, batch));
+          for (const reply of replies) reply === 1 ? result.dropped++ : result.superseded++;
+        } catch (error) {
+          cacheWriteFailures.inc({ pattern: options.pattern ?? this.pattern }, rows.length - start);
+          this.log.warn({ err: error, rows: rows.length - start }, 'dropping bulk-written entries failed; recording repairs');
+          await this.repairer.schedule(rows.slice(start).map((row) => this.repairOf(row.id, row.rowVersion)));
+          result.repairPending = rows.length - start;
+          break;
+        }
+      }
+      span.setAttributes({ 'cache.dropped': result.dropped, 'cache.superseded': result.superseded, 'cache.repair_pending': result.repairPending });
+      return result;
+    });
+  }
+
+  private async dropBatch(redis: RedisClient, batch: ReadonlyArray<{ id: Id; rowVersion: number }>): Promise<unknown[]> {
+    const groups = groupByNode(redis, batch, (row) => this.reads.keys(row.id).entry);
+    const replies = await Promise.all(
+      groups.map(async (slots) => {
+        const pipeline = redis.pipeline() as ReturnType<RedisClient['pipeline']> & PipelineScripts;
+        for (const row of slots.flat()) {
+          const keys = this.reads.keys(row.id);
+          pipeline.writeThrough(keys.entry, keys.version, this.rowVersionKey(row.id), row.rowVersion, '', 0, this.versionTtlMs);
+        }
+        return failOnError(await pipeline.exec());
+      }),
+    );
+    return replies.flat();
+  }
+
+  private rowVersionKey(id: Id): string {
+    return entityKey(this.reads.namespace, id, 'rowver');
+  }
+
+  private repairOf(id: Id, rowVersion: number): CacheRepair {
+    return { namespace: this.reads.namespace, kind: this.reads.kind, id: String(id), rowVersion };
+  }
 }
+
+export interface DropAllResult {
+  dropped: number;
+  /** Entries a newer write-through had already replaced: left alone. */
+  superseded: number;
+  /** Rows whose entries could not be dropped (Redis unreachable): recorded as repairs. */
+  repairPending: number;
+}
+
+type PipelineScripts = { writeThrough(...args: Parameters<WriteThroughScripts['writeThrough']>): unknown };
