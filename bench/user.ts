@@ -195,10 +195,11 @@ function addRatios(results: BenchResult[]): void {
   hit.ratios.push(
     ratio(hit, baseline, 'rps', 'hit path / bare baseline', HIT_PATH_TARGET),
     ratio(hit, baseline, 'p99', 'hit path / bare baseline'),
+    ratio(hit, baseline, 'cpu', 'hit path / bare baseline'),
     ratio(hit, untraced, 'rps', 'hit path, tracing on / tracing off'),
     ratio(hit, cacheOff, 'rps', 'hit path / cache off'),
   );
-  untraced.ratios.push(ratio(untraced, baseline, 'rps', 'hit path, tracing off / bare baseline'));
+  untraced.ratios.push(ratio(untraced, baseline, 'rps', 'hit path, tracing off / bare baseline'), ratio(untraced, baseline, 'cpu', 'hit path, tracing off / bare baseline'));
   cacheOff.ratios.push(ratio(cacheOff, baseline, 'rps', 'cache off / bare baseline'), ratio(cacheOff, baseline, 'p99', 'cache off / bare baseline'));
 }
 

@@ -20,6 +20,9 @@ async function runPart(part: BenchPart, command: string): Promise<boolean> {
   const machine = describeMachine();
   console.log(`\n== ${part.name}${part.description ? `: ${part.description}` : ''}`);
   progress(`${part.name}: started (load average ${machine.loadAverage} on ${machine.cores} cores)`);
+  if (machine.loadAverage > machine.cores) {
+    progress(`the machine is busy (load average ${machine.loadAverage} > ${machine.cores} cores): req/s will be low and noisy; CPU per request holds up better`);
+  }
   let results;
   try {
     results = await part.run();

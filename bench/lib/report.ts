@@ -43,13 +43,14 @@ const num = (value: number | undefined, digits: number): string =>
 
 /** A Markdown table: readable in a terminal, and pasted as is into docs/benchmarks.md. */
 export function formatTable(results: readonly BenchResult[]): string {
-  const header = ['variant', 'req/s (median)', 'p50 ms', 'p99 ms', 'server CPU (cores)', 'failed', 'req/s per round'];
+  const header = ['variant', 'req/s (median)', 'p50 ms', 'p99 ms', 'server CPU (cores)', 'server CPU µs/req', 'failed', 'req/s per round'];
   const rows = results.map((r) => [
     `${r.label} (\`${r.id}\`)`,
     num(r.rps, 0),
     num(r.p50Ms, 2),
     num(r.p99Ms, 2),
     num(r.serverCpuCores, 2),
+    num(r.cpuUsPerRequest, 0),
     String(r.failedRequests),
     r.rounds.map((round) => num(round.rps, 0)).join(' / '),
   ]);
@@ -60,7 +61,7 @@ export function formatTable(results: readonly BenchResult[]): string {
 }
 
 export function formatRatio(ratio: Ratio): string {
-  const what = ratio.metric === 'rps' ? 'req/s' : 'p99';
+  const what = { rps: 'req/s', p99: 'p99 latency', cpu: 'server CPU per request' }[ratio.metric];
   const target = ratio.target === undefined ? '' : ` (target ${ratio.metric === 'rps' ? '>=' : '<='} ${ratio.target.toFixed(2)}x)`;
   const verdict = ratio.pass === undefined ? '' : ratio.pass ? '  PASS' : '  MISS';
   return `${ratio.label} = ${ratio.value.toFixed(2)}x ${what}${target}${verdict}`;

@@ -39,7 +39,9 @@ async function measureOnce(variant: Variant, settings: BenchSettings): Promise<R
   const end = await variant.observe?.();
   const cpuBefore = variant.server.cpuSeconds();
   const figures = await runLoad({ ...load, durationSec: settings.BENCH_DURATION });
-  const serverCpuCores = (variant.server.cpuSeconds() - cpuBefore) / figures.durationSec;
+  const cpuSeconds = variant.server.cpuSeconds() - cpuBefore;
+  const serverCpuCores = cpuSeconds / figures.durationSec;
+  const cpuUsPerRequest = (1e6 * cpuSeconds) / Math.max(1, figures.requests);
   const checks = end ? await end(figures) : {};
   const round: RoundFigures = {
     rps: figures.rps,
@@ -48,11 +50,12 @@ async function measureOnce(variant: Variant, settings: BenchSettings): Promise<R
     requests: figures.requests,
     failed: figures.failed,
     serverCpuCores,
+    cpuUsPerRequest,
     ...(Object.keys(checks).length > 0 ? { checks } : {}),
   };
   const failed = figures.failed > 0 ? `  FAILED ${figures.failed} (${JSON.stringify(figures.statusCodes)})` : '';
   progress(
-    `${variant.id.padEnd(12)} ${fmt(figures.rps).padStart(7)} req/s  p50 ${fmt(figures.p50Ms, 2)} ms  p99 ${fmt(figures.p99Ms, 2)} ms  server cpu ${fmt(serverCpuCores, 2)}${Object.entries(checks).map(([k, v]) => `  ${k} ${fmt(v, 3)}`).join('')}${failed}`,
+    `${variant.id.padEnd(12)} ${fmt(figures.rps).padStart(7)} req/s  p50 ${fmt(figures.p50Ms, 2)} ms  p99 ${fmt(figures.p99Ms, 2)} ms  server cpu ${fmt(serverCpuCores, 2)} (${fmt(cpuUsPerRequest)} us/req)${Object.entries(checks).map(([k, v]) => `  ${k} ${fmt(v, 3)}`).join('')}${failed}`,
   );
   return round;
 }
@@ -80,6 +83,7 @@ export async function measureInterleaved(variants: readonly Variant[], settings:
       p50Ms: median(figures.map((f) => f.p50Ms)),
       p99Ms: median(figures.map((f) => f.p99Ms)),
       serverCpuCores: median(figures.map((f) => f.serverCpuCores ?? Number.NaN)),
+      cpuUsPerRequest: median(figures.map((f) => f.cpuUsPerRequest ?? Number.NaN)),
       failedRequests: figures.reduce((sum, f) => sum + f.failed, 0),
       rounds: figures,
       ratios: [],
@@ -87,12 +91,18 @@ export async function measureInterleaved(variants: readonly Variant[], settings:
   });
 }
 
+const FIGURE: Record<Ratio['metric'], (r: BenchResult) => number> = {
+  rps: (r) => r.rps,
+  p99: (r) => r.p99Ms,
+  cpu: (r) => r.cpuUsPerRequest ?? Number.NaN,
+};
+
 /**
- * `result.rps / baseline.rps` (higher is better; `target` is a lower bound) or
- * `result.p99 / baseline.p99` (lower is better; `target` is an upper bound).
+ * `result / baseline` for one figure: req/s (higher is better, `target` is a lower bound), or
+ * p99 latency or CPU per request (lower is better, `target` is an upper bound).
  */
 export function ratio(result: BenchResult, baseline: BenchResult, metric: Ratio['metric'], label: string, target?: number): Ratio {
-  const value = metric === 'rps' ? result.rps / baseline.rps : result.p99Ms / baseline.p99Ms;
+  const value = FIGURE[metric](result) / FIGURE[metric](baseline);
   const pass = target === undefined ? undefined : metric === 'rps' ? value >= target : value <= target;
   return { label, against: baseline.id, metric, value, ...(target === undefined ? {} : { target, pass }) };
 }

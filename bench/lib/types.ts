@@ -16,9 +16,9 @@ export interface Ratio {
   label: string;
   /** The `id` of the result in the denominator (usually the baseline). */
   against: string;
-  metric: 'rps' | 'p99';
+  metric: 'rps' | 'p99' | 'cpu';
   value: number;
-  /** Lower bound for rps ratios, upper bound for p99 ratios; absent when the ratio is informative only. */
+  /** Lower bound for rps ratios, upper bound for p99 and CPU ratios; absent when the ratio is informative only. */
   target?: number;
   /** Undefined when there is no target. */
   pass?: boolean;
@@ -40,6 +40,11 @@ export interface BenchResult {
   failedRequests: number;
   /** CPU the server process used during the measured window, in cores (1 = one core busy), median. */
   serverCpuCores?: number;
+  /**
+   * Server CPU time per request (microseconds), median. Less sensitive to a busy machine than
+   * req/s: other processes slow the server down but do not make its requests cost more.
+   */
+  cpuUsPerRequest?: number;
   ratios: Ratio[];
   /** Facts about the run that are not per round (e.g. spans written per request). */
   notes?: Record<string, number | string>;
@@ -52,6 +57,7 @@ export interface RoundFigures {
   requests: number;
   failed: number;
   serverCpuCores?: number;
+  cpuUsPerRequest?: number;
   /** Facts checked during the round, e.g. `{ hitRatio: 1 }`. */
   checks?: Record<string, number>;
 }

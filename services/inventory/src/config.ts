@@ -7,6 +7,8 @@ const inventoryEnv = serviceEnv.extend({
   CATALOG_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).default('http://127.0.0.1:3002'),
   /** A slower catalog answer counts as "catalog down" (503 catalog_unavailable). */
   CATALOG_TIMEOUT_MS: envInt(10, 60_000).default(500),
+  /** How long a SKU the catalog confirmed is remembered (0: ask for every reservation). */
+  CATALOG_REMEMBER_MS: envInt(0, 3_600_000).default(5_000),
   /** Largest quantity one reservation, release or restock may move (validated before any script runs). */
   MAX_QTY: envInt(1, 1_000_000).default(1_000),
   /** Largest number of lines in one POST /orders. */

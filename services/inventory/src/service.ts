@@ -44,7 +44,7 @@ export function createInventoryService(config: InventoryServiceConfig, redisOver
   redis.on('error', (error: Error) => logger.debug({ err: error }, 'redis error')); // requests report outages as 503
   const store = new StockStore(redis); // defines every lua/*.lua script on `redis`, inventory-B's too
   const loader = new StockLoader(store, prisma, logger);
-  const catalog = new CatalogClient(config.CATALOG_URL, config.CATALOG_TIMEOUT_MS);
+  const catalog = new CatalogClient(config.CATALOG_URL, config.CATALOG_TIMEOUT_MS, config.CATALOG_REMEMBER_MS);
   const lab = new LabStrategies(redis, {
     watchConnections: config.LAB_WATCH_CONNECTIONS,
     watchMaxAttempts: config.LAB_WATCH_MAX_ATTEMPTS,

@@ -13,6 +13,8 @@ const userEnv = serviceEnv.extend({
   SUMMARY_STALE_MS: envInt(0, 86_400_000).default(300_000),
   /** XFetch beta for summaries (1 is the paper's optimum); 0 turns early refresh off. */
   SUMMARY_XFETCH_BETA: z.coerce.number().min(0).max(100).default(1),
+  /** How long a Redis command may take before the request gives up on the cache (bypass). */
+  REDIS_COMMAND_TIMEOUT_MS: envInt(10, 60_000).default(500),
   LOCK_WAIT_MS: envInt(10, 60_000).default(3_000),
   /**
    * Express `trust proxy`: behind a load balancer, the client (and so its rate-limit budget) is

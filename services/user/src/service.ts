@@ -5,6 +5,7 @@ import type { Express } from 'express';
 import { createUserCaches, type UserCaches } from './caching/user-caches';
 import type { UserServiceConfig } from './config';
 import { createPrisma, type Prisma } from './db/client';
+import { labRoutes } from './http/lab-routes';
 import { userRoutes } from './http/user-routes';
 
 export interface UserService {
@@ -19,7 +20,11 @@ export interface UserService {
 export function createUserService(config: UserServiceConfig, redisOverride?: RedisConnectionConfig): UserService {
   const logger = createLogger('user-service');
   const prisma = createPrisma(config.DATABASE_URL, { onPoolError: (error) => logger.warn({ err: error }, 'postgres pool error') });
-  const redis = createRedis(redisOverride ?? config.redis, { purpose: 'cache', connectionName: 'user-service' });
+  const redis = createRedis(redisOverride ?? config.redis, {
+    purpose: 'cache',
+    connectionName: 'user-service',
+    commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+  });
   redis.on('error', (error: Error) => logger.debug({ err: error }, 'redis error')); // the breaker reports outages
   const caches = createUserCaches(redis, config);
 
@@ -30,7 +35,10 @@ export function createUserService(config: UserServiceConfig, redisOverride?: Red
       redis: await pingRedis(redis),
       database: await prisma.$queryRaw`SELECT 1`.then(() => true, () => false),
     }),
-    routes: (app) => userRoutes(app, prisma, caches, config.CACHE_ENABLED),
+    routes: (app) => {
+      userRoutes(app, prisma, caches, config.CACHE_ENABLED);
+      labRoutes(app, prisma, caches, config.CACHE_KEY_PREFIX);
+    },
   });
 
   app.set('trust proxy', { false: false, true: true, loopback: 'loopback' }[config.TRUST_PROXY]);

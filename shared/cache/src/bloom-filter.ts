@@ -157,6 +157,27 @@ export class BloomFilter {
     return (await this.check(id)).maybe;
   }
 
+  /** One answer per id, `batchSize` ids per script call; all "maybe" when the filter cannot answer. */
+  async mightContainMany(ids: readonly BloomId[]): Promise<boolean[]> {
+    const members = ids.map(String);
+    if (this.store.unavailable) return members.map(() => true);
+    const answers: boolean[] = [];
+    try {
+      for (const batch of chunks(members, this.batchSize)) {
+        const reply = await this.store.run((redis) => scripts(redis).bloomCheck(this.keys.bits, this.keys.meta, ...batch));
+        if (!Array.isArray(reply)) {
+          this.heal();
+          return members.map(() => true);
+        }
+        answers.push(...reply.map((answer, i) => answer === 1 || this.pending.has(batch[i]!)));
+      }
+    } catch (error) {
+      if (!(error instanceof CacheUnavailableError)) logger.warn({ err: error, filter: this.options.name }, 'Bloom filter check failed');
+      return members.map(() => true);
+    }
+    return answers;
+  }
+
   check(id: BloomId): Promise<BloomCheck> {
     const member = String(id);
     return withSpan('bloom.check', { 'cache.pattern': PATTERN, 'cache.key': this.keys.bits }, async (span) => {

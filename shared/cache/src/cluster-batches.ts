@@ -40,3 +40,49 @@ export function failOnError(results: [Error | null, unknown][] | null): unknown[
     return reply;
   });
 }
+
+const ENTITY_KEY = /^([^:{}]+):\{([^{}]+)\}:([^:{}]+)$/;
+
+/** The invalidation counter beside an entity entry (`user:{42}:profile` -> `user:{42}:ver`), same slot. */
+export function versionKeyOf(entry: string): string | undefined {
+  const match = ENTITY_KEY.exec(entry);
+  return match && match[3] !== 'ver' ? `${match[1]}:{${match[2]}}:ver` : undefined;
+}
+
+export interface UnlinkOptions {
+  /**
+   * Also bump the invalidation counter of keys named like entity entries (see versionKeyOf), so
+   * that a fill which loaded before the removal has its write-back refused (set-if-version-2.lua).
+   */
+  bumpVersions?: boolean;
+  versionTtlMs?: number;
+}
+
+/**
+ * UNLINKs `keys` with one pipeline per node and one UNLINK per slot; returns how many existed and
+ * how many pipelines were sent. Keep `keys` to a batch (a few hundred): it is sent at once.
+ */
+export async function unlinkByNode(redis: RedisClient, keys: readonly string[], options: UnlinkOptions = {}): Promise<{ removed: number; pipelines: number }> {
+  const groups = groupByNode(redis, keys, (key) => key);
+  const removed = await Promise.all(
+    groups.map(async (slots) => {
+      const pipeline = redis.pipeline();
+      const unlinks: number[] = []; // positions of the UNLINK replies among the pipeline's replies
+      let position = 0;
+      for (const slotKeys of slots) {
+        if (options.bumpVersions) {
+          for (const version of new Set(slotKeys.map(versionKeyOf))) {
+            if (!version) continue;
+            pipeline.incr(version).pexpire(version, options.versionTtlMs ?? 24 * 3600_000);
+            position += 2;
+          }
+        }
+        pipeline.unlink(...slotKeys);
+        unlinks.push(position++);
+      }
+      const results = failOnError(await pipeline.exec());
+      return unlinks.reduce((sum, at) => sum + Number(results[at]), 0);
+    }),
+  );
+  return { removed: removed.reduce((sum, n) => sum + n, 0), pipelines: groups.length };
+}

@@ -178,9 +178,9 @@ export class VersionedCache<T> {
     return this.aside.settled();
   }
 
+  /** Closes the entries' cache; the Generations may be shared, and are closed by their owner. */
   close(): void {
     this.aside.close();
-    this.generations.close();
   }
 
   /** Redis unreachable, or a bump of this group not landed yet: straight to the database. */

@@ -29,3 +29,25 @@ export {
   type WriteBehindOptions,
 } from './write-behind';
 export { shardOf, shardTag, type ShardKeys } from './write-behind-keys';
+export { failOnError, groupByNode, unlinkByNode, versionKeyOf, type UnlinkOptions } from './cluster-batches';
+export { Generations, VersionedCache, type GenerationsOptions, type VersionedCacheOptions, type VersionedRead } from './generations';
+export { hashedKey, hashedKeyPart, normaliseText, type NormaliseOptions } from './hashed-keys';
+export { ReadThrough, ReadThroughCache, type EntityId, type ReadThroughOptions } from './read-through';
+export { TagIndex, type TagIndexOptions, type TagInvalidation } from './tag-invalidation';
+export { WriteThrough, type DropAllResult, type WriteThroughOptions, type WriteThroughOutcome } from './write-through';
+export { CacheRepairer, MemoryRepairLog, cacheRepairs, type CacheRepair, type RepairerOptions, type RepairLog } from './write-through-repair';
+export { NearCache, type NearCacheOptions, type NearCacheStats, type NearRead, type NearResult } from './near-cache';
+export type { ChannelTransport } from './near-cache-channel';
+export {
+  BloomFilter,
+  type BloomAddOutcome,
+  type BloomCheck,
+  type BloomFilterOptions,
+  type BloomId,
+  type BloomIdSource,
+  type BloomRebuild,
+  type BloomStats,
+  type FalsePositiveReport,
+} from './bloom-filter';
+export { detectBloomBackend, type BloomBackend } from './bloom-backend';
+export { bloomParameters, expectedFalsePositiveRate, MAX_BITMAP_BITS, type BloomParameters } from './bloom-math';

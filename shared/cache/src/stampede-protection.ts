@@ -19,7 +19,9 @@ export interface StampedeOptions {
  * across every instance of the service.
  *
  * 1. In-process single flight: concurrent requests in one process share one promise.
- * 2. A Redis lease (RedisLock) elects one process across instances to load.
+ * 2. A Redis lease (RedisLock) elects one process across instances to load. Holding it, the
+ *    winner checks the entry once more: a loader that finished between our lookup and our lease
+ *    has already written it.
  * 3. The others wait for the value the winner writes, checking the entry and the lease together
  *    (one MGET: same hash tag, same slot). If the lease is gone and no value came (the winner's
  *    write was refused after an invalidation, or the winner died), a waiter tries to take the
@@ -51,7 +53,12 @@ export class StampedeProtection {
       const lock = await this.locks.tryAcquire(keys.lock, this.options.lockTtlMs);
       if (lock) {
         try {
-          return { value: await this.writer.loadAndStore(keys, seenVersion, load), result: 'miss' };
+          // Double-check under the lease: a loader that finished between our lookup and our
+          // lease has already written the value (and the version may have moved since).
+          const [raw, version] = await this.store.run((redis) => redis.mget(keys.entry, keys.version));
+          const entry = fresh(decode<T>(raw ?? null));
+          if (entry) return { value: valueOf(entry), result: 'coalesced' };
+          return { value: await this.writer.loadAndStore(keys, version ?? '0', load), result: 'miss' };
         } finally {
           await this.locks.release(lock);
         }
@@ -63,7 +70,7 @@ export class StampedeProtection {
           await delay(pause);
           pause = Math.min(pause * 2, 50);
           const [raw, owner] = await this.store.run((redis) => redis.mget(keys.entry, keys.lock));
-          const entry = decode<T>(raw ?? null);
+          const entry = fresh(decode<T>(raw ?? null));
           const outcome = entry ? 'coalesced' : owner === null ? 'released' : Date.now() >= deadline ? 'timeout' : null;
           if (outcome) {
             span.setAttributes({ 'cache.result': outcome, 'cache.lock.wait_ms': Date.now() - started });
@@ -82,4 +89,6 @@ export class StampedeProtection {
   }
 }
 
+/** An entry past its logical expiry (held for a stale window) does not end a fill. */
+const fresh = <T>(entry: Entry<T> | null): Entry<T> | null => (entry && Date.now() < entry.expiresAt ? entry : null);
 const valueOf = <T>(entry: Entry<T>): T | null => (entry.kind === 'value' ? entry.value : null);

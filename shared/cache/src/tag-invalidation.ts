@@ -1,8 +1,9 @@
 import { withSpan } from '@cachelab/telemetry';
-import type { RedisClient } from '@cachelab/redis';
-import { failOnError, groupByNode } from './cluster-batches';
+import { failOnError, unlinkByNode } from './cluster-batches';
 import { entityKey } from './keys';
 import type { CacheStore } from './store';
+
+export { versionKeyOf } from './cluster-batches';
 
 /** tag-freeze-2.lua, as an ioredis command. */
 export interface TagScripts {
@@ -34,14 +35,6 @@ export interface TagInvalidation {
   pipelines: number;
   /** False when `maxKeys` stopped the call early: call again to go on. */
   done: boolean;
-}
-
-const ENTITY_KEY = /^([^:{}]+):\{([^{}]+)\}:([^:{}]+)$/;
-
-/** The invalidation counter beside an entity entry (`user:{42}:profile` -> `user:{42}:ver`), same slot. */
-export function versionKeyOf(entry: string): string | undefined {
-  const match = ENTITY_KEY.exec(entry);
-  return match && match[3] !== 'ver' ? `${match[1]}:{${match[2]}}:ver` : undefined;
 }
 
 /**
@@ -124,7 +117,7 @@ export class TagIndex {
       const [next, members] = await this.store.run((redis) => redis.sscan(draining, cursor, 'COUNT', count));
       cursor = next;
       if (members.length === 0) continue;
-      const { removed, pipelines } = await this.store.run((redis) => this.unlink(redis, members));
+      const { removed, pipelines } = await this.store.run((redis) => unlinkByNode(redis, members, this.options));
       // Only now may the members leave the set: a crash before this line leaves them to the next call.
       await this.store.run((redis) => redis.srem(draining, ...members));
       result.removed += removed;
@@ -132,31 +125,5 @@ export class TagIndex {
       result.scanned += members.length;
     } while (cursor !== '0');
     return true;
-  }
-
-  /** UNLINKs `keys` with one pipeline per node and one UNLINK per slot. */
-  private async unlink(redis: RedisClient, keys: string[]): Promise<{ removed: number; pipelines: number }> {
-    const groups = groupByNode(redis, keys, (key) => key);
-    const replies = await Promise.all(
-      groups.map(async (slots) => {
-        const pipeline = redis.pipeline();
-        const unlinks: number[] = []; // positions of the UNLINK replies among the pipeline's replies
-        let position = 0;
-        for (const slotKeys of slots) {
-          if (this.options.bumpVersions) {
-            for (const version of new Set(slotKeys.map(versionKeyOf))) {
-              if (!version) continue;
-              pipeline.incr(version).pexpire(version, this.options.versionTtlMs ?? 24 * 3600_000);
-              position += 2;
-            }
-          }
-          pipeline.unlink(...slotKeys);
-          unlinks.push(position++);
-        }
-        const results = failOnError(await pipeline.exec());
-        return unlinks.reduce((sum, at) => sum + Number(results[at]), 0);
-      }),
-    );
-    return { removed: replies.reduce((sum, n) => sum + n, 0), pipelines: groups.length };
   }
 }

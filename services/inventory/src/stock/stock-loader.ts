@@ -55,6 +55,6 @@ export class StockLoader {
       throw new DatabaseUnavailableError(`${sku}: stock not in Redis and Postgres did not answer`, error);
     });
     if (record === null) throw new UnknownSkuError(sku, 'stock');
-    if (await this.store.load(sku, record)) this.logger.warn({ sku }, 'stock key was missing: rebuilt from Postgres');
+    if (await this.store.load(sku, record)) this.logger.info({ sku }, 'stock key was missing: loaded from Postgres');
   }
 }

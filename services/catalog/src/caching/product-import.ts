@@ -1,0 +1,76 @@
+import { unlinkByNode, type DropAllResult } from '@cachelab/cache';
+import { withSpan } from '@cachelab/telemetry';
+import type { CatalogServiceConfig } from '../config';
+import type { Prisma } from '../db/client';
+import { importProducts } from '../db/import';
+import type { NewProduct } from '../db/products';
+import type { CatalogCaches } from './catalog-caches';
+
+export interface ImportReport {
+  imported: number;
+  created: number;
+  updated: number;
+  /** Categories whose generation was bumped: once each, whatever the number of their products. */
+  categories: number[];
+  /** Product entries dropped (updated rows that were cached), never filled. */
+  cache: DropAllResult & { skuEntriesDropped: number };
+}
+
+/**
+ * Write-around for bulk imports: the rows go to Postgres only. Filling the cache with 10,000
+ * products nobody asked for would evict the ones people do read; instead, what the import makes
+ * stale is dropped:
+ * - the entries of updated products, each at its new row version (write-through-3.lua), so a
+ *   concurrent PATCH's newer write is kept and a late older one refused;
+ * - "no such SKU" tombstones of created products;
+ * - every touched category's pages, by one generation bump per category for the whole import.
+ */
+export class ProductImport {
+  constructor(
+    private readonly prisma: Prisma,
+    private readonly caches: CatalogCaches,
+    private readonly config: CatalogServiceConfig,
+  ) {}
+
+  async run(products: readonly NewProduct[]): Promise<ImportReport> {
+    return withSpan('catalog.import', { 'cache.pattern': 'write-around', 'catalog.import.products': products.length }, async () => {
+      const rows = await importProducts(this.prisma, products);
+      const created = rows.filter((row) => row.created);
+      const categories = [...new Set(rows.flatMap((row) => [row.categoryId, row.previousCategoryId]))].sort((a, b) => a - b);
+      const report: ImportReport = {
+        imported: rows.length,
+        created: created.length,
+        updated: rows.length - created.length,
+        categories,
+        cache: { dropped: 0, superseded: 0, repairPending: 0, skuEntriesDropped: 0 },
+      };
+      if (!this.caches.enabled) return report;
+
+      const { productWrites, generations, skus } = this.caches;
+      const [dropped, skuEntriesDropped] = await Promise.all([
+        productWrites.dropAll(rows.map((row) => ({ id: row.id, rowVersion: row.version })), {
+          batchSize: this.config.CACHE_BATCH_SIZE,
+          pattern: 'write-around',
+        }),
+        this.dropSkuTombstones(created.map((row) => skus.keys(row.sku).entry)),
+        generations.bumpAll(categories),
+      ]);
+      report.cache = { ...dropped, skuEntriesDropped };
+      return report;
+    });
+  }
+
+  /** Best effort: a tombstone left behind answers "no such SKU" for NEGATIVE_TTL_MS at most. */
+  private async dropSkuTombstones(keys: string[]): Promise<number> {
+    let removed = 0;
+    try {
+      for (let start = 0; start < keys.length; start += this.config.CACHE_BATCH_SIZE) {
+        const batch = keys.slice(start, start + this.config.CACHE_BATCH_SIZE);
+        removed += (await this.caches.store.run((redis) => unlinkByNode(redis, batch, { bumpVersions: true }))).removed;
+      }
+    } catch {
+      // Redis unreachable: the tombstones expire by themselves.
+    }
+    return removed;
+  }
+}

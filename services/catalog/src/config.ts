@@ -1,0 +1,52 @@
+import { envInt, loadConfig, port, redisConfigFromEnv, serviceEnv, type Env } from '@cachelab/config';
+import { z } from 'zod';
+
+const catalogEnv = serviceEnv.extend({
+  PORT: port.default(3002),
+  /** `false` turns every cache off (x-cache: bypass): the Postgres-only baseline of the benchmarks. */
+  CACHE_ENABLED: z.stringbool().default(true),
+  /**
+   * How product writes reach the cache: `write-through` writes the committed row; `invalidate`
+   * only drops the entry (cache-aside), the comparison the benchmark measures.
+   */
+  WRITE_MODE: z.enum(['write-through', 'invalidate']).default('write-through'),
+  PRODUCT_TTL_MS: envInt(1_000, 86_400_000).default(300_000),
+  NEGATIVE_TTL_MS: envInt(0, 86_400_000).default(30_000),
+  /** Category pages: versioned keys, so the TTL only bounds the memory of unreachable generations. */
+  PAGE_TTL_MS: envInt(1_000, 86_400_000).default(120_000),
+  PAGE_SIZE: envInt(1, 200).default(20),
+  /** Search results are invalidated by nothing but their TTL: keep it short. */
+  SEARCH_TTL_MS: envInt(1_000, 3_600_000).default(30_000),
+  LOCK_WAIT_MS: envInt(10, 60_000).default(3_000),
+  /**
+   * Lifetime of the per-product counters (row-version high-water mark, invalidation counter) after
+   * the last write. It only has to outlast the time between a commit and its cache write.
+   */
+  VERSION_TTL_MS: envInt(10_000, 7 * 86_400_000).default(3_600_000),
+  /**
+   * Prepended to every key namespace (`product` -> `<prefix>product`): separates environments that
+   * share one Redis, such as the test suite and the native stack. Row versions restart when a
+   * database is recreated: give the new one its own prefix (or flush Redis).
+   */
+  CACHE_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{0,32}$/, 'expected up to 32 letters, digits, "_" or "-"').default(''),
+  /** Keys handled per batch when invalidating a tag or dropping imported entries. */
+  CACHE_BATCH_SIZE: envInt(1, 10_000).default(500),
+  /** How often this instance drains the repair log of failed write-throughs. */
+  REPAIR_INTERVAL_MS: envInt(50, 600_000).default(1_000),
+  /** Products in one POST /products/import. */
+  IMPORT_MAX_PRODUCTS: envInt(1, 100_000).default(10_000),
+  /** Largest request body, in bytes: an import of IMPORT_MAX_PRODUCTS products must fit. */
+  BODY_LIMIT_BYTES: envInt(1_024, 256 * 1024 * 1024).default(16 * 1024 * 1024),
+  /** See services/user: `loopback` reads the client address from X-Forwarded-For sent by a local proxy. */
+  TRUST_PROXY: z.enum(['false', 'loopback', 'true']).default('false'),
+  /** Writes (POST/PATCH/DELETE, imports, tag invalidations) per client within RATE_LIMIT_WINDOW_MS. */
+  RATE_LIMIT_WRITES: envInt(1, 1_000_000).default(600),
+  RATE_LIMIT_WINDOW_MS: envInt(100, 3_600_000).default(10_000),
+});
+
+export type CatalogServiceConfig = z.output<typeof catalogEnv> & { redis: ReturnType<typeof redisConfigFromEnv> };
+
+/** Reads and validates the environment once; a bad value stops the service with a clear message. */
+export function loadCatalogConfig(env: Env = process.env): CatalogServiceConfig {
+  return { ...loadConfig(catalogEnv, env), redis: redisConfigFromEnv(env) };
+}

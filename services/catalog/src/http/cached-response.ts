@@ -1,0 +1,10 @@
+import type { CacheRead } from '@cachelab/cache';
+import { HttpError } from '@cachelab/http-kit';
+import type { Response } from 'express';
+
+/** Answers a cached read: the value with its `x-cache` header, or a 404 (also with the header). */
+export function sendCached<T>(res: Response, read: CacheRead<T>, what: string): void {
+  res.setHeader('x-cache', read.result);
+  if (read.value === null) throw new HttpError(404, 'not_found', `${what} not found`);
+  res.json(read.value);
+}

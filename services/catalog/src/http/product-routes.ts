@@ -1,0 +1,60 @@
+import type { CacheRead } from '@cachelab/cache';
+import { body, HttpError, params } from '@cachelab/http-kit';
+import type { Express, RequestHandler } from 'express';
+import type { CatalogCaches } from '../caching/catalog-caches';
+import type { ProductView } from '../caching/product';
+import type { ProductWrites } from '../caching/product-writes';
+import { SkuTakenError, UnknownCategoryError } from '../db/errors';
+import { sendCached } from './cached-response';
+import { idParams, newProduct, productChanges, skuParams } from './schemas';
+
+export function writeErrors(error: unknown): never {
+  if (error instanceof SkuTakenError) throw new HttpError(409, 'sku_taken', error.message);
+  if (error instanceof UnknownCategoryError) {
+    throw new HttpError(422, 'unknown_category', error.message, { categoryIds: error.categoryIds });
+  }
+  throw error;
+}
+
+/** How a lookup through two entries (SKU -> id, id -> product) was answered: by its weakest step. */
+const RANK = ['hit', 'negative', 'stale', 'coalesced', 'miss', 'bypass'] as const;
+const weakest = (a: CacheRead<unknown>['result'], b: CacheRead<unknown>['result']) =>
+  RANK.indexOf(a) >= RANK.indexOf(b) ? a : b;
+
+export function productRoutes(app: Express, caches: CatalogCaches, writes: ProductWrites, limitWrites: RequestHandler): void {
+  // Read-through: the route names the id; the loader registered for "product" does the rest.
+  app.get('/products/:id', async (req, res) => {
+    const { id } = params(req, idParams);
+    sendCached(res, await caches.products.get(id), 'product');
+  });
+
+  // For other services (inventory checks that a SKU exists before reserving stock).
+  app.get('/products/by-sku/:sku', async (req, res) => {
+    const { sku } = params(req, skuParams);
+    const idRead = await caches.skus.get(sku);
+    if (idRead.value === null) return sendCached(res, idRead, 'product');
+    const read: CacheRead<ProductView> = await caches.products.get(idRead.value);
+    // A product deleted after its SKU entry was read: "not found", like the SKU itself.
+    sendCached(res, { value: read.value, result: weakest(idRead.result, read.result) }, 'product');
+  });
+
+  app.post('/products', limitWrites, async (req, res) => {
+    const data = body(req, newProduct);
+    const { product } = await writes.create(data).catch(writeErrors);
+    res.status(201).json(product);
+  });
+
+  app.patch('/products/:id', limitWrites, async (req, res) => {
+    const { id } = params(req, idParams);
+    const changes = body(req, productChanges);
+    const updated = await writes.update(id, changes).catch(writeErrors);
+    if (!updated) throw new HttpError(404, 'not_found', 'product not found');
+    res.json(updated.product);
+  });
+
+  app.delete('/products/:id', limitWrites, async (req, res) => {
+    const { id } = params(req, idParams);
+    if (!(await writes.remove(id))) throw new HttpError(404, 'not_found', 'product not found');
+    res.status(204).end();
+  });
+}

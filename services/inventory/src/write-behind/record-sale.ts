@@ -1,0 +1,60 @@
+import { withSpan, type Logger } from '@cachelab/telemetry';
+import { z } from 'zod';
+import type { Prisma } from '../db/client';
+import { orderId, quantity, sku } from '../stock/validation';
+import { applyBatch } from './apply-batch';
+import { saleKey, type InventoryCounters } from './counters';
+import { incrementsRecorded } from './metrics';
+import { traceRefOf, WriteBehindAttributes } from './tracing';
+
+export interface SaleLine {
+  orderId: string;
+  sku: string;
+  qty: number;
+}
+
+/**
+ * counted              counted in Redis (pending sold + top-sellers score + idempotency marker, one script)
+ * duplicate            this (orderId, SKU) had already counted: nothing changed
+ * counted-in-database  Redis was unavailable: written straight to Postgres instead (not ranked)
+ */
+export type SaleOutcome = 'counted' | 'duplicate' | 'counted-in-database';
+
+export interface RecordSaleDeps {
+  counters: InventoryCounters;
+  prisma: Prisma;
+  logger: Logger;
+  maxQty: number;
+}
+
+/**
+ * Counts the units of one sale line, once per (orderId, SKU). The stock side calls it after a
+ * first-time reservation, and again when a replayed reservation heals a crash window.
+ *
+ * A sale is a business fact, not a page view: when Redis cannot count it, it goes to Postgres
+ * directly, as a one-line batch whose id is the sale's own key, so a replay of the fallback
+ * applies once too. It then misses the top-sellers ranking (see docs/patterns/leaderboard.md).
+ */
+export async function recordSale(deps: RecordSaleDeps, line: SaleLine): Promise<SaleOutcome> {
+  const sale = z.strictObject({ orderId, sku, qty: quantity(deps.maxQty) }).parse(line);
+  return withSpan('write-behind.record', { [WriteBehindAttributes.counter]: 'sold', [WriteBehindAttributes.sku]: sale.sku }, async (span) => {
+    let outcome: SaleOutcome;
+    try {
+      outcome = (await deps.counters.sale(sale.orderId, sale.sku, sale.qty, traceRefOf(span))) ? 'counted' : 'duplicate';
+    } catch (error) {
+      deps.logger.warn({ err: error, sku: sale.sku, orderId: sale.orderId }, 'write-behind Redis unavailable: sale written to Postgres directly');
+      const result = await applyBatch(deps.prisma, {
+        id: saleKey(sale.orderId, sale.sku),
+        shard: deps.counters.engine.shardOf(sale.sku),
+        deltas: [{ id: sale.sku, counter: 'sold', by: sale.qty }],
+        increments: sale.qty,
+        traces: [],
+        rejected: [],
+      });
+      if (result === 'applied') incrementsRecorded.inc({ counter: 'sold', store: 'database' }, sale.qty);
+      outcome = result === 'applied' ? 'counted-in-database' : 'duplicate';
+    }
+    span.setAttribute(WriteBehindAttributes.outcome, outcome);
+    return outcome;
+  });
+}

@@ -1,0 +1,38 @@
+import { isSpanContextValid, TraceFlags, type Link, type Span } from '@opentelemetry/api';
+import type { TraceRef } from '@cachelab/cache';
+
+/** Span attributes of the write-behind spans, spelled once. */
+export const WriteBehindAttributes = {
+  counter: 'write_behind.counter',
+  sku: 'write_behind.sku',
+  shard: 'write_behind.shard',
+  batchId: 'write_behind.batch_id',
+  batchResult: 'write_behind.batch_result',
+  batches: 'write_behind.batches',
+  increments: 'write_behind.increments',
+  deltas: 'write_behind.deltas',
+  outcome: 'write_behind.outcome',
+  jobId: 'messaging.message.id',
+  attempt: 'write_behind.attempt',
+} as const;
+
+/**
+ * The context of a span that acknowledged an increment, when it is recorded (sampled): stored
+ * beside the pending counters, it travels with the batch to the flush, which links back to it.
+ */
+export function traceRefOf(span: Span): TraceRef | undefined {
+  const context = span.spanContext();
+  if (!isSpanContextValid(context) || (context.traceFlags & TraceFlags.SAMPLED) === 0) return undefined;
+  return { traceId: context.traceId, spanId: context.spanId };
+}
+
+/**
+ * Span links from a flush to the requests whose increments it persisted. Links, not parents: one
+ * flush persists the work of many traces, and each request's trace ended long before.
+ */
+export function linksTo(traces: TraceRef[]): Link[] {
+  return traces.map((ref) => ({
+    context: { traceId: ref.traceId, spanId: ref.spanId, traceFlags: TraceFlags.SAMPLED, isRemote: true },
+    attributes: { 'write_behind.link': 'persisted-increment' },
+  }));
+}
