@@ -37,7 +37,7 @@ describe('the inventory service migrations', () => {
       const differences = await compareSchema({ databaseUrl: scratch.url, schemaPath });
 
       expect(differences).toEqual([
-        { kind: 'index', object: 'Reservation.Reservation_orderId_sku_key', expected: 'unique index using btree (orderId, sku)', actual: 'missing' },
+        { kind: 'unique', object: 'Reservation.Reservation_orderId_sku_key', expected: 'unique using btree (orderId, sku)', actual: 'missing' },
       ]);
     });
   });

@@ -12,7 +12,10 @@ afterAll(async () => {
 
 /** A CacheStore on its own connection to the suite's Redis (REDIS_MODE), closed after the file. */
 export async function newStore(config: RedisConnectionConfig = testRedisConfig(), breaker?: BreakerOptions): Promise<CacheStore> {
-  const redis = createRedis(config, { purpose: 'cache', connectionName: 'cache-test' });
+  // A generous command timeout: thousands of concurrent calls on a busy 2-core machine can delay
+  // replies past the production 500 ms, which would (rightly) turn them into bypasses. Outage
+  // tests cut connections instead (ChaosRedis), which fails fast whatever the timeout.
+  const redis = createRedis(config, { purpose: 'cache', connectionName: 'cache-test', commandTimeoutMs: 10_000 });
   redis.on('error', () => undefined); // outages are the subject of some tests; the breaker sees them
   await waitForReady(redis);
   const store = new CacheStore(redis, breaker);

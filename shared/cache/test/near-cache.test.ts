@@ -206,8 +206,10 @@ describe('near cache', () => {
       expect((await b.getOrLoad(id, db.load(id))).near).toBe('hit');
     }
 
+    const cut = performance.now();
     proxies.down();
-    await waitFor(() => !b.isLive, { what: 'B to notice its subscription is gone' });
+    await waitFor(() => !b.isLive, { intervalMs: 1, what: 'B to notice its subscription is gone' });
+    const noticedMs = performance.now() - cut;
     expect(b.stats().size).toBe(0);
     // Invalidations published now never reach B.
     db.write('1', 2);
@@ -215,8 +217,13 @@ describe('near cache', () => {
     expect(await b.getOrLoad('1', db.load('1'))).toMatchObject({ value: { version: 2 }, near: 'bypass' });
     expect(b.stats().size).toBe(0); // nothing is kept while the subscription is down
 
+    const restored = performance.now();
     proxies.up();
-    await waitFor(() => b.isLive, { timeoutMs: 20_000, what: 'B to resubscribe' });
+    await waitFor(() => b.isLive, { timeoutMs: 20_000, intervalMs: 1, what: 'B to resubscribe' });
+    console.info(
+      `[near-cache ${testRedisMode()}] subscriber cut: bypassing after ${noticedMs.toFixed(1)} ms; ` +
+        `live again ${(performance.now() - restored).toFixed(0)} ms after the network came back`,
+    );
     expect(b.stats().lapses).toBeGreaterThanOrEqual(1);
     // Key 2 was never invalidated, yet it is gone too: what was missed while down is unknown.
     expect(await b.getOrLoad('2', db.load('2'))).toMatchObject({ near: 'miss' });

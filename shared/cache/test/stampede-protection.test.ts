@@ -61,4 +61,14 @@ describe('stampede protection', () => {
     expect(await waiter).toEqual({ value: 'waiter', result: 'miss' });
     expect(waiterLoad.calls).toBe(1);
   });
+
+  it('a request whose lookup missed just before another loader finished does not load again', async () => {
+    const [a, b] = await twoInstances(uniqueName('stampede'));
+    await b.get(1, countingLoader('loaded-by-b')); // b filled the entry after a's lookup missed...
+    const late = countingLoader('loaded-by-a');
+    // ...so a, now taking the free lease, must find the entry instead of querying again.
+    const read = await a['stampede'].fill(a.keys(1), '0', late);
+    expect(read).toEqual({ value: 'loaded-by-b', result: 'coalesced' });
+    expect(late.calls).toBe(0);
+  });
 });

@@ -61,15 +61,16 @@ export async function selectCategoryPage(prisma: Prisma, categoryId: number, pag
 }
 
 /**
- * Products whose name or description contains every term (case-insensitive), in name order.
- * Terms are letters and digits only (see normaliseText), so they hold no LIKE wildcards. A scan of
- * every product: this is what makes search worth caching.
+ * Products whose name or description has a word starting with each term (case-insensitive), in
+ * name order. Terms are letters and digits only (see normaliseText). A regex over every product:
+ * this is what makes search worth caching.
  */
 export async function searchProducts(prisma: Prisma, query: string, page: number, pageSize: number): Promise<SearchPage> {
   originQueries.inc({ operation: 'product.search' });
   const terms = query.split(' ').filter(Boolean);
   const matches = Sql.join(
-    terms.map((term) => Sql.sql`(p.name ILIKE ${`%${term}%`} OR p.description ILIKE ${`%${term}%`})`),
+    // \m: the term starts a word ("red" finds "red", not "covered"). Terms hold no regex syntax.
+    terms.map((term) => Sql.sql`(p.name ~* ${`\\m${term}`} OR p.description ~* ${`\\m${term}`})`),
     ' AND ',
   );
   const offset = (page - 1) * pageSize;
