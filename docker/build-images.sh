@@ -200,6 +200,9 @@ build_services() {
   (cd "$ROOT" && for f in package.json package-lock.json shared/*/package.json services/*/package.json; do
     if [ -f "$f" ]; then mkdir -p "$ctx/manifests/$(dirname "$f")" && cp "$f" "$ctx/manifests/$f"; fi
   done)
+  # The CAs the host trusts, for npm inside the build (see docker/services/Dockerfile).
+  local ca="${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"
+  if [ -f "$ca" ]; then cp "$ca" "$ctx/host-ca.crt"; else : >"$ctx/host-ca.crt"; fi
   tar -C "$ROOT" --exclude=node_modules --exclude='*/src/generated' --exclude=.turbo --exclude='*.log' \
     -c package.json package-lock.json tsconfig.base.json shared services | tar -C "$ctx/app" -x
   build services "$SERVICES_IMAGE" "$ctx" "$NODE_IMAGE"

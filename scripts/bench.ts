@@ -34,8 +34,13 @@ async function runPart(part: BenchPart, command: string): Promise<boolean> {
   for (const result of results) for (const ratio of result.ratios) console.log(formatRatio(ratio));
   const checks = formatChecks(results);
   if (checks.length > 0) console.log(`\n${checks.join('\n')}`);
-  const file = appendRun({ part: part.name, command, startedAt, finishedAt: new Date().toISOString(), machine, settings: benchSettings(), results });
-  console.log(`\ncommand: ${command}\nmachine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}\nreport:  ${file}`);
+  const loadAverageAfter = describeMachine().loadAverage;
+  const run = { part: part.name, command, startedAt, finishedAt: new Date().toISOString(), machine, loadAverageAfter, settings: benchSettings(), results };
+  const file = appendRun(run);
+  console.log(`\ncommand: ${command}`);
+  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}`);
+  console.log(`load average: ${machine.loadAverage} at the start, ${loadAverageAfter} at the end`);
+  console.log(`report:  ${file}`);
   const failed = results.filter((r) => r.failedRequests > 0);
   for (const r of failed) console.error(`${part.name}: ERROR ${r.failedRequests} failed requests in ${r.id}`);
   return failed.length === 0;

@@ -34,6 +34,8 @@ export interface BenchRun {
   startedAt: string;
   finishedAt: string;
   machine: Machine;
+  /** 1-minute load average when the part finished. */
+  loadAverageAfter: number;
   settings: BenchSettings;
   results: BenchResult[];
 }

@@ -18,6 +18,8 @@ const catalogEnv = serviceEnv.extend({
   /** Search results are invalidated by nothing but their TTL: keep it short. */
   SEARCH_TTL_MS: envInt(1_000, 3_600_000).default(30_000),
   LOCK_WAIT_MS: envInt(10, 60_000).default(3_000),
+  /** A Redis command slower than this fails (and counts against the circuit breaker): the cache must not make requests wait. */
+  REDIS_COMMAND_TIMEOUT_MS: envInt(10, 60_000).default(500),
   /**
    * Lifetime of the per-product counters (row-version high-water mark, invalidation counter) after
    * the last write. It only has to outlast the time between a commit and its cache write.

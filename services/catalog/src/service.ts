@@ -32,7 +32,11 @@ export interface CatalogService {
 export function createCatalogService(config: CatalogServiceConfig, options: CatalogServiceOptions = {}): CatalogService {
   const logger = createLogger('catalog-service');
   const prisma = createPrisma(config.DATABASE_URL, { onPoolError: (error) => logger.warn({ err: error }, 'postgres pool error') });
-  const redis = createRedis(options.redis ?? config.redis, { purpose: 'cache', connectionName: 'catalog-service' });
+  const redis = createRedis(options.redis ?? config.redis, {
+    purpose: 'cache',
+    connectionName: 'catalog-service',
+    commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+  });
   redis.on('error', (error: Error) => logger.debug({ err: error }, 'redis error')); // the breaker reports outages
   const caches = createCatalogCaches(redis, prisma, config);
   const writes = new ProductWrites(prisma, caches, config, options.hooks);

@@ -120,9 +120,14 @@ describe('a flush worker killed mid-batch', () => {
     const skus = [...skusOfOneShard(2), freshSku(), freshSku(), freshSku()];
     await stockRows(skus);
     let acknowledged = 0;
+    let refused = 0;
     let storming = true;
     const storm = (async () => {
-      while (storming) acknowledged += await views(skus, 40);
+      while (storming) {
+        const ok = await views(skus, 40);
+        acknowledged += ok;
+        refused += 40 - ok;
+      }
     })();
 
     for (let kill = 0; kill < 4; kill += 1) {
@@ -135,10 +140,19 @@ describe('a flush worker killed mid-batch', () => {
     await storm;
 
     const last = await worker();
-    await waitForPersisted(probe, skus, { views: acknowledged });
+    // A refused view (503: Redis did not answer in time on the shared, busy stack) may still have
+    // been counted by Redis: it is the one case that is not exact. None is refused normally.
+    await waitForPersistedBetween(skus, acknowledged, acknowledged + refused);
     await last.kill('SIGTERM');
-  });
+  }, 180_000);
 });
+
+async function waitForPersistedBetween(skus: string[], low: number, high: number): Promise<void> {
+  await waitForPersisted(probe, skus, {}, 30_000);
+  const { views } = await persistedTotals(skus);
+  expect(views).toBeGreaterThanOrEqual(low);
+  expect(views).toBeLessThanOrEqual(high);
+}
 
 async function expectProgress(seen: number, skus: string[]): Promise<void> {
   const deadline = Date.now() + 20_000;

@@ -89,7 +89,8 @@ export class WriteThrough<T, Id extends EntityId = number> {
         outcome = written === 1 ? 'written' : 'superseded';
       } catch (error) {
         cacheWriteFailures.inc({ pattern: this.pattern });
-        this.log.warn({ err: error, key: keys.entry, rowVersion }, 'write-through failed after the commit; dropping the entry');
+        const reason = error instanceof Error ? error.message : String(error);
+        this.log.warn({ key: keys.entry, rowVersion, reason }, 'write-through failed after the commit; dropping the entry');
         outcome = await this.dropOrRepair(id, rowVersion, keys.entry, keys.version, rowVersionKey);
       }
       span.setAttribute('cache.result', outcome);
@@ -125,10 +126,14 @@ export class WriteThrough<T, Id extends EntityId = number> {
         const batch = rows.slice(start, start + batchSize);
         try {
           const replies = await this.store.run((redis) => this.dropBatch(redis, batch));
-          for (const reply of replies) reply === 1 ? result.dropped++ : result.superseded++;
+          for (const reply of replies) {
+            if (reply === 1) result.dropped += 1;
+            else result.superseded += 1;
+          }
         } catch (error) {
           cacheWriteFailures.inc({ pattern: options.pattern ?? this.pattern }, rows.length - start);
-          this.log.warn({ err: error, rows: rows.length - start }, 'dropping bulk-written entries failed; recording repairs');
+          const reason = error instanceof Error ? error.message : String(error);
+          this.log.warn({ rows: rows.length - start, reason }, 'dropping bulk-written entries failed; recording repairs');
           await this.repairer.schedule(rows.slice(start).map((row) => this.repairOf(row.id, row.rowVersion)));
           result.repairPending = rows.length - start;
           break;

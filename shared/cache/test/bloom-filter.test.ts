@@ -6,6 +6,7 @@ import { BloomFilter, type BloomFilterOptions } from '../src/bloom-filter';
 import { bloomParameters, MAX_BITMAP_BITS } from '../src/bloom-math';
 import type { CacheStore } from '../src/store';
 import { gate, newStore } from './helpers';
+import { productionStore } from './outage-store';
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
@@ -77,7 +78,7 @@ describe('Bloom filter', () => {
 
   it('fails open: answers "maybe", never "no", while Redis is unreachable', async () => {
     chaos = await ChaosRedis.forTestStack(testRedisConfig());
-    const store = await newStore(chaos.config, { volumeThreshold: 3, resetTimeoutMs: 200 });
+    const store = await productionStore(chaos.config);
     const products = filter(store, { name: uniqueName('bloom'), falsePositiveRate: 0.0001 });
     await products.rebuild(() => pages(range(1, 1_000)));
     expect(await products.mightContain(5_000)).toBe(false);
@@ -114,7 +115,7 @@ describe('Bloom filter', () => {
   it('keeps an add that cannot reach Redis, answers "maybe" for it meanwhile, and lands it later', async () => {
     chaos = await ChaosRedis.forTestStack(testRedisConfig());
     const name = uniqueName('bloom');
-    const writer = filter(await newStore(chaos.config, { volumeThreshold: 3, resetTimeoutMs: 200 }), { name, falsePositiveRate: 0.0001 });
+    const writer = filter(await productionStore(chaos.config), { name, falsePositiveRate: 0.0001 });
     const reader = filter(await newStore(), { name, falsePositiveRate: 0.0001 });
     await writer.rebuild(() => pages(range(1, 1_000)));
 

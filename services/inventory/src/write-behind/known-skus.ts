@@ -14,10 +14,14 @@ export class KnownSkus {
 
   constructor(
     private readonly prisma: Prisma,
-    private readonly reloadEveryMs = 1_000,
+    private readonly reloadEveryMs: number,
   ) {}
 
   async has(sku: string): Promise<boolean> {
+    if (this.skus.has(sku)) return true;
+    // A load in flight may have read the table before this SKU was added: wait for it, then
+    // load once more if the interval allows.
+    await this.loading;
     if (this.skus.has(sku)) return true;
     if (Date.now() - this.triedAt >= this.reloadEveryMs) await this.reload();
     return this.skus.has(sku);

@@ -44,7 +44,11 @@ export interface WriteBehind {
 export function createWriteBehind(deps: WriteBehindDeps): WriteBehind {
   const config = loadWriteBehindConfig(deps.env, deps.databaseUrl);
   const target = writeBehindRedisConfig(config.WRITE_BEHIND_REDIS_MODE, deps.serviceRedis, deps.env);
-  const requests = createRedis(target, { purpose: 'cache', connectionName: 'inventory-write-behind' });
+  const requests = createRedis(target, {
+    purpose: 'cache',
+    connectionName: 'inventory-write-behind',
+    commandTimeoutMs: config.WRITE_BEHIND_COMMAND_TIMEOUT_MS,
+  });
   const queueConnection = createRedis(target, { purpose: 'queue', connectionName: 'inventory-write-behind-queue' });
   for (const client of [requests, queueConnection]) {
     client.on('error', (error: Error) => deps.logger.debug({ err: error }, 'write-behind redis error'));
@@ -66,7 +70,7 @@ export function createWriteBehind(deps: WriteBehindDeps): WriteBehind {
   return {
     config,
     counters,
-    knownSkus: new KnownSkus(deps.prisma),
+    knownSkus: new KnownSkus(deps.prisma, config.WRITE_BEHIND_SKU_REFRESH_MS),
     queue,
     worker,
     flushEngine,

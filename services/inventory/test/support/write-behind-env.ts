@@ -19,6 +19,7 @@ export function writeBehindEnv(overrides: Record<string, string> = {}): Record<s
     WRITE_BEHIND_FLUSH_EVERY_MS: '100',
     WRITE_BEHIND_BACKOFF_MS: '50',
     WRITE_BEHIND_ATTEMPTS: '3',
+    WRITE_BEHIND_SKU_REFRESH_MS: '0',
     ...overrides,
   };
 }

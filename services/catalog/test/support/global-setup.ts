@@ -1,0 +1,5 @@
+import { migratedDatabase } from '../helpers/db';
+
+export default async function setup(): Promise<void> {
+  await migratedDatabase();
+}

@@ -1,0 +1,81 @@
+import { groupByNode } from '@cachelab/cache';
+import { testRedisMode } from '@cachelab/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCategory } from './helpers/db';
+import { createProduct, keysOf } from './support/catalog-api';
+import { filePrefix, startCatalogService, type RunningService } from './support/catalog-service';
+import { call } from './support/http';
+
+let svc: RunningService;
+let keys: ReturnType<typeof keysOf>;
+let categoryId: number;
+beforeAll(async () => {
+  const prefix = filePrefix();
+  keys = keysOf(prefix);
+  // Small batches, so that one invalidation takes several rounds of per-node pipelines.
+  svc = await startCatalogService({ CACHE_KEY_PREFIX: prefix, CACHE_BATCH_SIZE: '25' });
+  categoryId = await createCategory();
+});
+afterAll(() => svc.close());
+
+const uniqueTag = (kind: string) => `${kind}-${process.pid}-${Date.now().toString(36)}`;
+const cached = async (ids: number[]) =>
+  (await Promise.all(ids.map((id) => svc.service.caches.store.redis.exists(keys.product(id))))).reduce<number>((sum, n) => sum + n, 0);
+
+async function productsTagged(count: number, tags: (i: number) => string[]): Promise<number[]> {
+  const ids: number[] = [];
+  for (let i = 0; i < count; i++) ids.push((await createProduct(svc.url, { categoryId, tags: tags(i) })).id);
+  return ids;
+}
+
+describe('POST /tags/:tag/invalidate (tag invalidation)', () => {
+  it('removes every cached product carrying the tag, across the slots of every Cluster node', async () => {
+    const brand = uniqueTag('brand');
+    const promo = uniqueTag('promo');
+    const ids = await productsTagged(120, (i) => (i % 2 === 0 ? [brand, promo] : [brand]));
+    const untagged = await productsTagged(3, () => []);
+    expect(await cached([...ids, ...untagged])).toBe(123); // written through, and tagged, on creation
+
+    const nodes = groupByNode(svc.service.caches.store.redis, ids.map(keys.product), (key) => key);
+    if (testRedisMode() === 'cluster') expect(nodes.length).toBeGreaterThan(1);
+
+    const reply = await call(`${svc.url}/tags/${promo}/invalidate`, { method: 'POST' });
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({ tag: promo, removed: 60, scanned: 60, done: true, categories: [categoryId] });
+    expect(await cached(ids.filter((_, i) => i % 2 === 0))).toBe(0);
+    expect(await cached(ids.filter((_, i) => i % 2 === 1))).toBe(60); // the brand's other products stay
+
+    expect((await call(`${svc.url}/tags/${brand}/invalidate`, { method: 'POST' })).body).toMatchObject({ removed: 60, done: true });
+    expect(await cached(ids)).toBe(0);
+    expect(await cached(untagged)).toBe(3);
+
+    const read = await call(`${svc.url}/products/${ids[0]}`);
+    expect([read.status, read.cache]).toEqual([200, 'miss']);
+  });
+
+  it('bounds the work of one call with maxKeys and finishes on the next', async () => {
+    const tag = uniqueTag('promo');
+    const ids = await productsTagged(80, () => [tag]);
+
+    const first = await call(`${svc.url}/tags/${tag}/invalidate?maxKeys=30`, { method: 'POST' });
+    expect(first.body.done).toBe(false);
+    expect(first.body.scanned).toBeGreaterThanOrEqual(30);
+    expect(first.body.scanned).toBeLessThan(80);
+    expect(await cached(ids)).toBe(80 - first.body.removed);
+
+    const rest = await call(`${svc.url}/tags/${tag}/invalidate`, { method: 'POST' });
+    expect(rest.body.done).toBe(true);
+    expect(first.body.removed + rest.body.removed).toBe(80);
+    expect(await cached(ids)).toBe(0);
+  });
+
+  it('products read into the cache are tagged by the read-through loader too', async () => {
+    const tag = uniqueTag('brand');
+    const [id] = await productsTagged(1, () => [tag]);
+    await svc.service.caches.store.redis.del(keys.product(id!)); // as if expired
+    await svc.service.caches.store.redis.del(svc.service.caches.tags.setKey(tag));
+    expect((await call(`${svc.url}/products/${id}`)).cache).toBe('miss');
+    expect((await call(`${svc.url}/tags/${tag}/invalidate`, { method: 'POST' })).body).toMatchObject({ removed: 1 });
+    expect((await call(`${svc.url}/products/${id}`)).cache).toBe('miss');
+  });
+});
