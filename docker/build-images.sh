@@ -96,7 +96,7 @@ build() { # NAME IMAGE CONTEXT_DIR PARENT [--build-arg K=V ...]
   fi
   say "building $image"
   local started=$SECONDS
-  docker build --network host --label "$LABEL=$hash" --tag "$image" --build-arg "PARENT=$parent" "$@" "$ctx" >&2
+  docker build --network host --force-rm --label "$LABEL=$hash" --tag "$image" --build-arg "PARENT=$parent" "$@" "$ctx" >&2
   say "built $image in $((SECONDS - started))s"
 }
 

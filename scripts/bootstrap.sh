@@ -72,12 +72,12 @@ ensure_npm_deps() {
   say "installing npm packages"
   if [ -d "$CACHELAB_ROOT/node_modules" ]; then
     # A working tree: reconcile without wiping what is there.
-    (cd "$CACHELAB_ROOT" && npm install --no-audit --no-fund --loglevel=error)
+    (cd "$CACHELAB_ROOT" && npm install --no-audit --no-fund --loglevel=error) || { say "npm install failed"; exit 1; }
   else
-    (cd "$CACHELAB_ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+    (cd "$CACHELAB_ROOT" && npm ci --no-audit --no-fund --loglevel=error) || { say "npm ci failed"; exit 1; }
   fi
   say "generating code (Prisma clients)"
-  (cd "$CACHELAB_ROOT" && npx turbo run generate --output-logs=errors-only)
+  (cd "$CACHELAB_ROOT" && npx turbo run generate --output-logs=errors-only) || { say "code generation failed"; exit 1; }
   deps_stamp > "$stamp_file"
   exec 9>&-
 }

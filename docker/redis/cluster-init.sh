@@ -23,12 +23,9 @@ wait_for() { # SECONDS DESCRIPTION COMMAND...
 }
 
 all_answer() { local n; for n in "${nodes[@]}"; do [ "$(cli "$n" PING 2>/dev/null)" = PONG ] || return 1; done; }
-all_blank() {
-  local n
-  for n in "${nodes[@]}"; do
-    [ "$(info_field "$n" cluster_known_nodes)" = 1 ] && [ "$(info_field "$n" cluster_slots_assigned)" = 0 ] || return 1
-  done
-}
+blank() { [ "$(info_field "$1" cluster_known_nodes)" = 1 ] && [ "$(info_field "$1" cluster_slots_assigned)" = 0 ]; }
+all_blank() { local n; for n in "${nodes[@]}"; do blank "$n" || return 1; done; }
+any_blank() { local n; for n in "${nodes[@]}"; do blank "$n" && return 0; done; return 1; }
 all_healthy() {
   local n
   for n in "${nodes[@]}"; do
@@ -45,11 +42,11 @@ wait_for 60 "every node to answer" all_answer
 if all_blank; then
   say "creating the cluster: ${nodes[*]}"
   redis-cli --cluster create "${nodes[@]}" --cluster-replicas 1 --cluster-yes
-elif wait_for 15 "the existing cluster to settle" all_healthy && masters_and_replicas; then
+elif ! any_blank && wait_for 15 "the existing cluster to settle" all_healthy && masters_and_replicas; then
   say "cluster already formed"
   exit 0
 else
-  say "the nodes disagree (a node was recreated?): resetting every node and creating the cluster again"
+  say "not one healthy cluster (a node was recreated blank?): resetting every node and creating it again"
   for n in "${nodes[@]}"; do
     # A replica refuses FLUSHALL (read-only); CLUSTER RESET HARD empties it by itself.
     cli "$n" FLUSHALL >/dev/null 2>&1 || true

@@ -12,6 +12,20 @@ const catalogEnv = serviceEnv.extend({
   WRITE_MODE: z.enum(['write-through', 'invalidate']).default('write-through'),
   PRODUCT_TTL_MS: envInt(1_000, 86_400_000).default(300_000),
   NEGATIVE_TTL_MS: envInt(0, 86_400_000).default(30_000),
+  /** The in-process LRU in front of Redis for product reads (kept coherent over pub/sub). */
+  NEAR_CACHE_ENABLED: z.stringbool().default(true),
+  NEAR_CACHE_MAX_ENTRIES: envInt(1, 10_000_000).default(10_000),
+  /** Longest a product is served from memory: bounds staleness when an invalidation message is lost. */
+  NEAR_CACHE_TTL_MS: envInt(100, 3_600_000).default(30_000),
+  /** Subscription liveness check period: bounds staleness when the subscription dies silently (3x this). */
+  NEAR_CACHE_HEARTBEAT_MS: envInt(50, 60_000).default(1_000),
+  /** A Bloom filter of existing product ids: ids that never existed are answered 404 without a lookup. */
+  BLOOM_ENABLED: z.stringbool().default(true),
+  /** Ids the filter is sized for: past it the false-positive rate climbs (rebuild bigger). */
+  BLOOM_EXPECTED_ITEMS: envInt(1, 100_000_000).default(200_000),
+  BLOOM_FALSE_POSITIVE_RATE: z.coerce.number().gt(0).lt(0.5).default(0.01),
+  /** Rebuilt at start-up when older than this: forgets deleted ids, recovers adds lost to a crash. */
+  BLOOM_MAX_AGE_MS: envInt(60_000, 30 * 86_400_000).default(86_400_000),
   /** Category pages: versioned keys, so the TTL only bounds the memory of unreachable generations. */
   PAGE_TTL_MS: envInt(1_000, 86_400_000).default(120_000),
   PAGE_SIZE: envInt(1, 200).default(20),
@@ -30,7 +44,7 @@ const catalogEnv = serviceEnv.extend({
    * share one Redis, such as the test suite and the native stack. Row versions restart when a
    * database is recreated: give the new one its own prefix (or flush Redis).
    */
-  CACHE_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{0,32}$/, 'expected up to 32 letters, digits, "_" or "-"').default(''),
+  CACHE_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9._-]{0,32}$/, 'expected up to 32 of A-Z a-z 0-9 . _ -').default(''),
   /** Keys handled per batch when invalidating a tag or dropping imported entries. */
   CACHE_BATCH_SIZE: envInt(1, 10_000).default(500),
   /** How often this instance drains the repair log of failed write-throughs. */

@@ -7,7 +7,7 @@ import { createCatalogService } from './service';
 async function main() {
   const config = loadCatalogConfig();
   const logger = createLogger('catalog-service');
-  const service = createCatalogService(config);
+  const service = await createCatalogService(config);
   const served = await serve(service.app, {
     port: config.PORT,
     logger,

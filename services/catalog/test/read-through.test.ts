@@ -1,7 +1,9 @@
+import { closeRedis, createRedis, type RedisClient } from '@cachelab/redis';
 import { readCounter } from '@cachelab/telemetry';
+import { testRedisConfig } from '@cachelab/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCategory, freshSku } from './helpers/db';
-import { createProduct } from './support/catalog-api';
+import { createCategory, freshSku, sql } from './helpers/db';
+import { createProduct, keysOf } from './support/catalog-api';
 import { filePrefix } from './support/catalog-service';
 import { call } from './support/http';
 import { spawnCatalogService, type ServiceProcess } from './support/service-process';
@@ -10,32 +12,30 @@ import { spawnCatalogService, type ServiceProcess } from './support/service-proc
 let a: ServiceProcess;
 let b: ServiceProcess;
 let categoryId: number;
+let redis: RedisClient;
+let keys: ReturnType<typeof keysOf>;
 beforeAll(async () => {
+  const prefix = filePrefix();
+  keys = keysOf(prefix);
+  redis = createRedis(testRedisConfig(), { commandTimeoutMs: 5_000 });
   // A burst of hundreds of requests on a busy 2-core machine can hold a command past the default
   // 500 ms timeout; the breaker would then open and send reads around the cache.
-  const env = { CACHE_KEY_PREFIX: filePrefix(), REDIS_COMMAND_TIMEOUT_MS: '3000' };
+  const env = { CACHE_KEY_PREFIX: prefix, REDIS_COMMAND_TIMEOUT_MS: '3000' };
   [a, b] = await Promise.all([spawnCatalogService(env), spawnCatalogService(env)]);
   categoryId = await createCategory();
 });
 afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop()]);
+  await closeRedis(redis);
 });
 
 const origin = async (operation: string) => (await a.originQueries(operation)) + (await b.originQueries(operation));
 
-/** A product the cache has never seen: inserted behind the service's back, as a seed would. */
+/** A product the Redis-level cache does not hold: created (so the Bloom filter knows it), entry dropped. */
 async function productBehindTheCache(): Promise<{ id: number; sku: string }> {
-  const created = await createProduct(a.url, { categoryId });
-  // Write-through cached it on creation; drop it so that the read path starts cold.
-  const deleted = await call(`${a.url}/products/${created.id}`, { method: 'DELETE' });
-  expect(deleted.status).toBe(204);
-  const { sql } = await import('./helpers/db');
-  const sku = freshSku('COLD');
-  const [row] = await sql<{ id: number }>(
-    `INSERT INTO "Product" (sku, name, "priceCents", "categoryId", "updatedAt") VALUES ($1, 'Cold', 500, $2, now()) RETURNING id`,
-    [sku, categoryId],
-  );
-  return { id: row!.id, sku };
+  const created = await createProduct(a.url, { categoryId, name: 'Cold' });
+  await redis.del(keys.product(created.id)); // write-through cached it; start cold
+  return { id: created.id, sku: created.sku };
 }
 
 describe('GET /products/:id (read-through)', () => {
@@ -64,19 +64,22 @@ describe('GET /products/:id (read-through)', () => {
     expect(replies.every((reply) => ['miss', 'coalesced', 'hit'].includes(reply.cache!))).toBe(true);
   });
 
-  it('caches "no such product" (negative caching)', async () => {
+  it('caches "no such product" (negative caching) for ids the Bloom filter cannot rule out', async () => {
+    const { id } = await productBehindTheCache();
+    await sql(`DELETE FROM "Product" WHERE id = $1`, [id]); // gone behind the service's back: the filter still says "maybe"
     const before = await origin('product.find');
-    expect(await call(`${a.url}/products/2147483000`)).toMatchObject({ status: 404, cache: 'miss' });
-    expect(await call(`${b.url}/products/2147483000`)).toMatchObject({ status: 404, cache: 'negative' });
+    expect(await call(`${a.url}/products/${id}`)).toMatchObject({ status: 404, cache: 'miss' });
+    expect(await call(`${b.url}/products/${id}`)).toMatchObject({ status: 404, cache: 'negative' });
     expect((await origin('product.find')) - before).toBe(1);
   });
 
-  it('counts every read in cachelab_cache_requests_total{pattern="read-through"}', async () => {
+  it('counts reads that reach Redis in cachelab_cache_requests_total{pattern="read-through"}', async () => {
     const { id } = await productBehindTheCache();
-    const hits = async () => readCounter(await (await fetch(`${a.url}/metrics`)).text(), 'cachelab_cache_requests_total', { pattern: 'read-through', result: 'hit' });
-    await call(`${a.url}/products/${id}`);
+    const hits = async () => readCounter(await (await fetch(`${b.url}/metrics`)).text(), 'cachelab_cache_requests_total', { pattern: 'read-through', result: 'hit' });
+    await call(`${a.url}/products/${id}`); // fills Redis
     const before = await hits();
-    await call(`${a.url}/products/${id}`);
+    const read = await call(`${b.url}/products/${id}`); // b's near cache misses, Redis hits
+    expect([read.cache, read.headers.get('x-near-cache')]).toEqual(['hit', 'miss']);
     expect(await hits()).toBe(before + 1);
   });
 });
@@ -84,6 +87,7 @@ describe('GET /products/:id (read-through)', () => {
 describe('GET /products/by-sku/:sku (read-through, for the inventory service)', () => {
   it('resolves the SKU through its own cached entry, then the product entry', async () => {
     const { id, sku } = await productBehindTheCache();
+    await redis.del(keys.sku(sku));
     const before = await origin('product.find-by-sku');
 
     const first = await call(`${a.url}/products/by-sku/${sku}`);

@@ -11,7 +11,11 @@ beforeAll(async () => {
   keys = keysOf(prefix);
   svc = await startCatalogService({ CACHE_KEY_PREFIX: prefix, CACHE_BATCH_SIZE: '200' });
 });
-afterAll(() => svc.close());
+afterAll(async () => {
+  await svc.close();
+  // 3,000 rows a run: do not let the test database grow with every run.
+  await sql(`DELETE FROM "Product" WHERE sku LIKE $1`, [`IMP-${process.pid}-%`]);
+});
 
 const redis = () => svc.service.caches.store.redis;
 const generation = async (categoryId: number) => Number(await redis().get(keys.generation(categoryId)));

@@ -60,6 +60,8 @@ async function main(): Promise<void> {
     if (report.dryRun && report.drifted.length > 0) process.exitCode = 2;
   } finally {
     await closeRedis(redis);
+    // quit() leaves the Sentinel failover detector's sockets open (ioredis#1362): drop them too.
+    redis.disconnect();
     await prisma.$disconnect();
   }
 }

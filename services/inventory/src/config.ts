@@ -25,7 +25,7 @@ const inventoryEnv = serviceEnv.extend({
   /** Dedicated connections for the /lab WATCH strategy (WATCH state lives on a connection). */
   LAB_WATCH_CONNECTIONS: envInt(1, 256).default(16),
   /** Optimistic retries of one WATCH reservation before it gives up with 503. */
-  LAB_WATCH_MAX_ATTEMPTS: envInt(1, 10_000).default(1_000),
+  LAB_WATCH_MAX_ATTEMPTS: envInt(1, 1_000_000).default(1_000),
   /** Postgres connections of this process. */
   DATABASE_POOL_SIZE: envInt(1, 100).default(10),
 });

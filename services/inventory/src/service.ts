@@ -88,6 +88,7 @@ export function createInventoryService(config: InventoryServiceConfig, redisOver
       await counters!.close();
       await lab.close();
       await closeRedis(redis);
+      redis.disconnect(); // quit() leaves the Sentinel failover detector's sockets open (ioredis#1362)
       catalog.close();
       await prisma.$disconnect();
     },

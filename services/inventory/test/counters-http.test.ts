@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, post } from './support/http';
-import { startInventoryService, type RunningService } from './support/inventory-service';
+import type { RunningService } from './support/inventory-service';
 import { freshSku } from './support/skus';
-import { closePool, stockRows, waitForPersisted, WriteBehindProbe, writeBehindEnv } from './support/write-behind-env';
+import { closePool, stockRows, waitForPersisted, WriteBehindProbe, writeBehindEnv, startCountersService } from './support/write-behind-env';
 
 /** The HTTP contract of the counters: POST /products/:sku/views and GET /counters/:sku. */
 let svc: RunningService;
@@ -12,7 +12,7 @@ const sku = freshSku();
 
 beforeAll(async () => {
   await stockRows([sku]);
-  svc = await startInventoryService(wb);
+  svc = await startCountersService(wb);
   probe = await WriteBehindProbe.open(wb);
 });
 afterAll(async () => {

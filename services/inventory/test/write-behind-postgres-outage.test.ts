@@ -5,9 +5,9 @@ import { createPrisma, type Prisma } from '../src/db/client';
 import { createWriteBehind, type WriteBehind } from '../src/write-behind/runtime';
 import { testDatabaseUrl } from './helpers/db';
 import { call, post } from './support/http';
-import { startInventoryService, testEnv, type RunningService } from './support/inventory-service';
+import { testEnv, type RunningService } from './support/inventory-service';
 import { freshSku } from './support/skus';
-import { closePool, inParallel, persistedTotals, stockRows, waitForPersisted, WriteBehindProbe, writeBehindEnv } from './support/write-behind-env';
+import { closePool, inParallel, persistedTotals, stockRows, waitForPersisted, WriteBehindProbe, writeBehindEnv, startCountersService } from './support/write-behind-env';
 
 /**
  * Postgres goes away under the flush worker only (a TCP proxy in front of it is cut): views keep
@@ -23,7 +23,7 @@ let proxiedPrisma: Prisma;
 let worker: WriteBehind;
 
 beforeAll(async () => {
-  svc = await startInventoryService(wb); // serves requests; reads Postgres directly
+  svc = await startCountersService(wb); // serves requests; reads Postgres directly
   probe = await WriteBehindProbe.open(wb);
   const url = new URL(testDatabaseUrl);
   proxy = await new TcpProxy({ host: url.hostname, port: Number(url.port) }).start();

@@ -1,7 +1,7 @@
 import { shardOf } from '@cachelab/cache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, post } from './support/http';
-import { startInventoryService, type RunningService } from './support/inventory-service';
+import type { RunningService } from './support/inventory-service';
 import { freshSku } from './support/skus';
 import {
   appliedBatchIds,
@@ -13,6 +13,7 @@ import {
   workerEnv,
   WriteBehindProbe,
   writeBehindEnv,
+  startCountersService,
 } from './support/write-behind-env';
 import { spawnWorker, type WorkerProcess } from './support/write-behind-worker';
 
@@ -51,7 +52,7 @@ async function worker(extra: Record<string, string> = {}): Promise<WorkerProcess
 const pausedBatch = async (w: WorkerProcess, stage: string) => (await w.line(new RegExp(`write-behind paused ${stage} `))).split(' ').at(-1)!;
 
 beforeAll(async () => {
-  svc = await startInventoryService(wb);
+  svc = await startCountersService(wb);
   probe = await WriteBehindProbe.open(wb);
 });
 afterAll(async () => {

@@ -65,7 +65,7 @@ export class InvalidationChannel extends EventEmitter<ChannelEvents> {
   }
 
   private subscribe(): RedisClient {
-    const client = createSubscriber(this.config, this.transport);
+    const client = createSubscriber(this.config);
     client.on('error', (error: Error) => logger.debug({ err: error, channel: this.name }, 'near-cache subscriber error'));
     for (const event of LAPSE_EVENTS) {
       client.on(event, () => {
@@ -97,14 +97,8 @@ async function detectTransport(store: CacheStore): Promise<ChannelTransport> {
   }
 }
 
-function createSubscriber(config: RedisConnectionConfig, transport: ChannelTransport): RedisClient {
-  const client = createRedis(config, { purpose: 'subscriber', connectionName: 'near-cache-subscriber' });
-  if (transport === 'classic' || !(client instanceof Cluster)) return client;
-  // A Cluster subscribes on one arbitrary node, where SSUBSCRIBE to a channel of another shard is
-  // refused with MOVED. With `shardedSubscribers` ioredis keeps one subscriber per master and
-  // sends SSUBSCRIBE to the shard that owns the channel, again after every topology change.
-  client.on('error', () => undefined);
-  const shardAware = client.duplicate(undefined, { shardedSubscribers: true });
-  client.disconnect();
-  return shardAware;
+function createSubscriber(config: RedisConnectionConfig): RedisClient {
+  // On a Cluster, createRedis gives subscribers `shardedSubscribers`: SSUBSCRIBE then goes to the
+  // shard that owns the channel (a plain Cluster client would subscribe on an arbitrary node).
+  return createRedis(config, { purpose: 'subscriber', connectionName: 'near-cache-subscriber' });
 }

@@ -92,6 +92,7 @@ export class CacheRepairer {
   private readonly unrecorded = new Map<string, CacheRepair>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
+  private readonly appliedListeners: Array<(repairs: CacheRepair[]) => unknown> = [];
 
   constructor(
     private readonly store: CacheStore,
@@ -111,6 +112,14 @@ export class CacheRepairer {
       for (const repair of repairs) this.unrecorded.set(repairKey(repair), repair);
       return 'in-memory';
     }
+  }
+
+  /**
+   * Called with the repairs this instance applied (layers in front of Redis, such as a near
+   * cache, must drop those entities too). A listener's failure does not undo the repair.
+   */
+  onApplied(listener: (repairs: CacheRepair[]) => unknown): void {
+    this.appliedListeners.push(listener);
   }
 
   isPending(namespace: string, kind: string, id: string | number): boolean {
@@ -191,6 +200,13 @@ export class CacheRepairer {
   }
 
   private forget(applied: CacheRepair[]): void {
+    if (applied.length > 0) {
+      for (const listener of this.appliedListeners) {
+        Promise.resolve()
+          .then(() => listener(applied))
+          .catch((error: unknown) => this.log.warn({ err: error }, 'a repair listener failed'));
+      }
+    }
     for (const repair of applied) {
       const key = repairKey(repair);
       if ((this.pending.get(key)?.repair.rowVersion ?? Infinity) <= repair.rowVersion) this.pending.delete(key);

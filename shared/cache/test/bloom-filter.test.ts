@@ -5,8 +5,7 @@ import { detectBloomBackend } from '../src/bloom-backend';
 import { BloomFilter, type BloomFilterOptions } from '../src/bloom-filter';
 import { bloomParameters, MAX_BITMAP_BITS } from '../src/bloom-math';
 import type { CacheStore } from '../src/store';
-import { gate, newStore } from './helpers';
-import { productionStore } from './outage-store';
+import { gate, newStore, productionStore } from './helpers';
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
@@ -33,9 +32,14 @@ describe('Bloom filter', () => {
   const filters: BloomFilter[] = [];
   let chaos: ChaosRedis | undefined;
   afterEach(async () => {
-    for (const filter of filters.splice(0)) filter.close();
     await chaos?.close();
     chaos = undefined;
+    const cleanup = await newStore();
+    for (const made of filters.splice(0)) {
+      made.close();
+      const keys = ['bits', 'meta', 'next', 'next-meta'].map((kind) => made.key.replace(/:bits$/, `:${kind}`));
+      await cleanup.redis.del(...keys); // one hash tag: one slot, one DEL
+    }
   });
 
   function filter(store: CacheStore, options: Partial<BloomFilterOptions> & { name: string }): BloomFilter {

@@ -1,7 +1,7 @@
 import { ChaosRedis, testRedisConfig, waitFor } from '@cachelab/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CacheUnavailableError } from '../src/circuit-breaker';
-import { countingLoader, newCache, newStore } from './helpers';
+import { countingLoader, newCache, productionStore } from './helpers';
 
 describe('graceful degradation (Redis unreachable)', () => {
   let chaos: ChaosRedis | undefined;
@@ -9,7 +9,7 @@ describe('graceful degradation (Redis unreachable)', () => {
 
   it('serves from the database while Redis is down, trips the breaker, and resumes caching', async () => {
     chaos = await ChaosRedis.forTestStack(testRedisConfig());
-    const store = await newStore(chaos.config, { volumeThreshold: 3, resetTimeoutMs: 200 });
+    const store = await productionStore(chaos.config);
     const cache = newCache<string>(store);
     const load = countingLoader('from-db');
 
@@ -31,7 +31,7 @@ describe('graceful degradation (Redis unreachable)', () => {
 
   it('a write during the outage is not undone by the old entry once Redis is back', async () => {
     chaos = await ChaosRedis.forTestStack(testRedisConfig());
-    const store = await newStore(chaos.config, { volumeThreshold: 3, resetTimeoutMs: 200 });
+    const store = await productionStore(chaos.config);
     const cache = newCache<string>(store);
     const database = { row: 'old' };
     const load = async () => database.row;

@@ -11,11 +11,16 @@ afterAll(async () => {
 });
 
 /** A CacheStore on its own connection to the suite's Redis (REDIS_MODE), closed after the file. */
-export async function newStore(config: RedisConnectionConfig = testRedisConfig(), breaker?: BreakerOptions): Promise<CacheStore> {
-  // A generous command timeout: thousands of concurrent calls on a busy 2-core machine can delay
-  // replies past the production 500 ms, which would (rightly) turn them into bypasses. Outage
-  // tests cut connections instead (ChaosRedis), which fails fast whatever the timeout.
-  const redis = createRedis(config, { purpose: 'cache', connectionName: 'cache-test', commandTimeoutMs: 10_000 });
+export async function newStore(
+  config: RedisConnectionConfig = testRedisConfig(),
+  breaker?: BreakerOptions,
+  { commandTimeoutMs = 10_000 }: { commandTimeoutMs?: number } = {},
+): Promise<CacheStore> {
+  // A generous command timeout by default: thousands of concurrent calls on a busy 2-core machine
+  // can delay replies past the production 500 ms, which would (rightly) turn them into bypasses.
+  // Outage tests use the production timeout (productionStore): a command in flight when the
+  // network is cut is ended only by it.
+  const redis = createRedis(config, { purpose: 'cache', connectionName: 'cache-test', commandTimeoutMs });
   redis.on('error', () => undefined); // outages are the subject of some tests; the breaker sees them
   await waitForReady(redis);
   const store = new CacheStore(redis, breaker);
@@ -43,3 +48,7 @@ export function gate<T = void>() {
   const opened = new Promise<T>((resolve) => (open = resolve));
   return { opened, open };
 }
+
+/** A store with the production command timeout, for tests that cut the network. */
+export const productionStore = (config: RedisConnectionConfig, breaker: BreakerOptions = { volumeThreshold: 3, resetTimeoutMs: 200 }) =>
+  newStore(config, breaker, { commandTimeoutMs: 500 });

@@ -5,8 +5,7 @@ import type { RedisConnectionConfig } from '@cachelab/redis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NearCache, type NearCacheOptions } from '../src/near-cache';
 import type { CacheRead } from '../src/types';
-import { gate, newStore } from './helpers';
-import { productionStore } from './outage-store';
+import { gate, newStore, productionStore } from './helpers';
 
 interface Product {
   id: string;

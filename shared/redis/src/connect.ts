@@ -80,6 +80,9 @@ export function createRedis(config: RedisConnectionConfig, options: CreateRedisO
         maxRedirections: purpose === 'cache' ? 4 : 16,
         retryDelayOnFailover: 100,
         retryDelayOnClusterDown: 100,
+        // A subscriber keeps one connection per master, so SSUBSCRIBE reaches the shard that
+        // owns each channel (sharded pub/sub, Redis 7), again after every topology change.
+        shardedSubscribers: purpose === 'subscriber',
       };
       return new Cluster(config.nodes, clusterOptions);
     }

@@ -5,6 +5,7 @@ import type { Prisma } from '../db/client';
 import { importProducts } from '../db/import';
 import type { NewProduct } from '../db/products';
 import type { CatalogCaches } from './catalog-caches';
+import type { ProductReads } from './product-reads';
 
 export interface ImportReport {
   imported: number;
@@ -23,12 +24,15 @@ export interface ImportReport {
  * - the entries of updated products, each at its new row version (write-through-3.lua), so a
  *   concurrent PATCH's newer write is kept and a late older one refused;
  * - "no such SKU" tombstones of created products;
- * - every touched category's pages, by one generation bump per category for the whole import.
+ * - every touched category's pages, by one generation bump per category for the whole import;
+ * - near-cache copies of updated products, on every instance.
+ * New ids join the Bloom filter (that is not caching a value: without it they would be 404s).
  */
 export class ProductImport {
   constructor(
     private readonly prisma: Prisma,
     private readonly caches: CatalogCaches,
+    private readonly reads: ProductReads,
     private readonly config: CatalogServiceConfig,
   ) {}
 
@@ -47,13 +51,19 @@ export class ProductImport {
       if (!this.caches.enabled) return report;
 
       const { productWrites, generations, skus } = this.caches;
-      const [dropped, skuEntriesDropped] = await Promise.all([
-        productWrites.dropAll(rows.map((row) => ({ id: row.id, rowVersion: row.version })), {
+      const dropEntries = async () => {
+        const result = await productWrites.dropAll(rows.map((row) => ({ id: row.id, rowVersion: row.version })), {
           batchSize: this.config.CACHE_BATCH_SIZE,
           pattern: 'write-around',
-        }),
+        });
+        await this.reads.invalidate(rows.filter((row) => !row.created).map((row) => row.id));
+        return result;
+      };
+      const [dropped, skuEntriesDropped] = await Promise.all([
+        dropEntries(),
         this.dropSkuTombstones(created.map((row) => skus.keys(row.sku).entry)),
         generations.bumpAll(categories),
+        this.reads.created(created.map((row) => row.id)),
       ]);
       report.cache = { ...dropped, skuEntriesDropped };
       return report;

@@ -5,6 +5,7 @@ import type { Prisma } from '../db/client';
 import { createProduct, deleteProduct, updateProduct, type NewProduct, type ProductChanges } from '../db/products';
 import type { CatalogCaches } from './catalog-caches';
 import { toProductView, type ProductView } from './product';
+import type { ProductReads } from './product-reads';
 
 export interface WriteEvent {
   operation: 'create' | 'update' | 'delete';
@@ -28,12 +29,15 @@ export interface CacheEffect {
  * response waits for both. With WRITE_MODE=write-through (the default) the committed row is
  * written into its entry; with `invalidate` the entry is only dropped (cache-aside), the variant
  * the benchmark compares against. Either way every category the product is or was listed in gets
- * its generation bumped.
+ * its generation bumped, the other instances' near caches are told to drop the product (after the
+ * Redis entry changed, so that what they reload is the new row), and a new id joins the Bloom
+ * filter before the response (so that nobody is told it does not exist).
  */
 export class ProductWrites {
   constructor(
     private readonly prisma: Prisma,
     private readonly caches: CatalogCaches,
+    private readonly reads: ProductReads,
     private readonly config: CatalogServiceConfig,
     private readonly hooks: CatalogHooks = {},
   ) {}
@@ -44,7 +48,7 @@ export class ProductWrites {
     await this.hooks.afterCommit?.({ operation: 'create', id: product.id });
     const cache = await this.afterCommit(product.id, product, [product.categoryId], async () => {
       // A "no such SKU" tombstone may be cached from a lookup before the product existed.
-      await this.caches.skus.invalidate(product.sku);
+      await Promise.all([this.caches.skus.invalidate(product.sku), this.reads.created([product.id])]);
     });
     return { product, cache };
   }
@@ -80,7 +84,12 @@ export class ProductWrites {
     const touched = [...new Set(categories)];
     if (!this.caches.enabled) return Promise.resolve({ entry: 'disabled', categories: [] });
     return withSpan('catalog.cache-after-commit', { 'cache.pattern': this.config.WRITE_MODE }, async () => {
-      const [entry] = await Promise.all([this.updateEntry(id, row), this.caches.generations.bumpAll(touched), more()]);
+      const updateEntries = async () => {
+        const outcome = await this.updateEntry(id, row);
+        await this.reads.invalidate(id); // after the Redis entry: near caches reload the new row
+        return outcome;
+      };
+      const [entry] = await Promise.all([updateEntries(), this.caches.generations.bumpAll(touched), more()]);
       return { entry, categories: touched };
     });
   }

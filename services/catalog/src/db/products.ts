@@ -90,6 +90,18 @@ export async function deleteProduct(prisma: Prisma, id: number): Promise<Product
   }
 }
 
+/** Every product id, in batches by keyset pagination (the Bloom filter's rebuild source). */
+export async function* productIdBatches(prisma: Prisma, batchSize: number): AsyncGenerator<number[]> {
+  let after = 0;
+  for (;;) {
+    originQueries.inc({ operation: 'product.ids' });
+    const rows = await prisma.product.findMany({ where: { id: { gt: after } }, select: { id: true }, orderBy: { id: 'asc' }, take: batchSize });
+    if (rows.length === 0) return;
+    yield rows.map((row) => row.id);
+    after = rows[rows.length - 1]!.id;
+  }
+}
+
 /** Categories of the products carrying `tag`: their pages show those products. */
 export async function categoriesWithTag(prisma: Prisma, tag: string): Promise<number[]> {
   originQueries.inc({ operation: 'product.categories-with-tag' });

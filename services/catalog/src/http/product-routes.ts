@@ -3,6 +3,7 @@ import { body, HttpError, params } from '@cachelab/http-kit';
 import type { Express, RequestHandler } from 'express';
 import type { CatalogCaches } from '../caching/catalog-caches';
 import type { ProductView } from '../caching/product';
+import type { ProductReads } from '../caching/product-reads';
 import type { ProductWrites } from '../caching/product-writes';
 import { SkuTakenError, UnknownCategoryError } from '../db/errors';
 import { sendCached } from './cached-response';
@@ -21,11 +22,15 @@ const RANK = ['hit', 'negative', 'stale', 'coalesced', 'miss', 'bypass'] as cons
 const weakest = (a: CacheRead<unknown>['result'], b: CacheRead<unknown>['result']) =>
   RANK.indexOf(a) >= RANK.indexOf(b) ? a : b;
 
-export function productRoutes(app: Express, caches: CatalogCaches, writes: ProductWrites, limitWrites: RequestHandler): void {
-  // Read-through: the route names the id; the loader registered for "product" does the rest.
+export function productRoutes(app: Express, caches: CatalogCaches, reads: ProductReads, writes: ProductWrites, limitWrites: RequestHandler): void {
+  // Bloom filter, near cache, then read-through: the route names the id, the loader registered
+  // for "product" does the rest.
   app.get('/products/:id', async (req, res) => {
     const { id } = params(req, idParams);
-    sendCached(res, await caches.products.get(id), 'product');
+    const read = await reads.get(id);
+    res.setHeader('x-near-cache', read.near);
+    res.setHeader('x-bloom', read.bloom);
+    sendCached(res, read, 'product');
   });
 
   // For other services (inventory checks that a SKU exists before reserving stock).
@@ -33,7 +38,7 @@ export function productRoutes(app: Express, caches: CatalogCaches, writes: Produ
     const { sku } = params(req, skuParams);
     const idRead = await caches.skus.get(sku);
     if (idRead.value === null) return sendCached(res, idRead, 'product');
-    const read: CacheRead<ProductView> = await caches.products.get(idRead.value);
+    const read: CacheRead<ProductView> = await reads.get(idRead.value);
     // A product deleted after its SKU entry was read: "not found", like the SKU itself.
     sendCached(res, { value: read.value, result: weakest(idRead.result, read.result) }, 'product');
   });

@@ -3,6 +3,7 @@ import { HttpError, params, query } from '@cachelab/http-kit';
 import type { Express, RequestHandler } from 'express';
 import { z } from 'zod';
 import type { CatalogCaches } from '../caching/catalog-caches';
+import type { ProductReads } from '../caching/product-reads';
 import type { Prisma } from '../db/client';
 import { categoriesWithTag } from '../db/products';
 import { tagParams } from './schemas';
@@ -21,7 +22,7 @@ const invalidateQuery = z.strictObject({
  * ends, a brand is renamed) made outside the product endpoints. Removes every cached product entry
  * carrying the tag, and retires the pages of the categories listing such products.
  */
-export function tagRoutes(app: Express, prisma: Prisma, caches: CatalogCaches, limitWrites: RequestHandler): void {
+export function tagRoutes(app: Express, prisma: Prisma, caches: CatalogCaches, reads: ProductReads, limitWrites: RequestHandler): void {
   app.post('/tags/:tag/invalidate', limitWrites, async (req, res) => {
     const { tag } = params(req, tagParams);
     const { maxKeys } = query(req, invalidateQuery);
@@ -34,7 +35,8 @@ export function tagRoutes(app: Express, prisma: Prisma, caches: CatalogCaches, l
         caches.tags.invalidate(tag, maxKeys === undefined ? {} : { maxKeys }),
         categoriesWithTag(prisma, tag),
       ]);
-      await caches.generations.bumpAll(categories);
+      // Near caches are keyed by id, and the tag's ids are not listed here: they all start over.
+      await Promise.all([caches.generations.bumpAll(categories), reads.invalidateAll()]);
       res.json({ ...result, categories });
     } catch (error) {
       if (error instanceof CacheUnavailableError) throw new HttpError(503, 'cache_unavailable', 'Redis is unreachable; retry the invalidation');

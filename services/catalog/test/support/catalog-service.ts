@@ -40,7 +40,7 @@ export async function startCatalogService(
   options: { redis?: RedisConnectionConfig; hooks?: CatalogHooks } = {},
 ): Promise<RunningService> {
   const config = loadCatalogConfig(testEnv(overrides));
-  const service = createCatalogService(config, options);
+  const service = await createCatalogService(config, options);
   // Requests sent while the connection is still being made would bypass the cache.
   await waitForReady(service.caches.store.redis);
   const served = await serve(service.app, { port: 0, host: '127.0.0.1', handleSignals: false, onShutdown: [() => service.close()] });

@@ -26,6 +26,7 @@ export class ConnectionPool {
 
   async close(): Promise<void> {
     await Promise.all(this.all.map((client) => closeRedis(client)));
+    for (const client of this.all) client.disconnect(); // Sentinel detector sockets (ioredis#1362)
   }
 
   private async acquire(): Promise<RedisClient> {

@@ -39,6 +39,11 @@ const writeBehindEnv = z.object({
   /** Failed jobs kept for inspection in Bull Board (the newest ones). */
   WRITE_BEHIND_KEEP_FAILED: envInt(0, 1_000_000).default(1_000),
   WRITE_BEHIND_KEEP_COMPLETED: envInt(0, 1_000_000).default(200),
+  /**
+   * On shutdown, how long the flush in progress may take to finish its batch before the worker's
+   * connections are cut (the batch then stays open in Redis for the next flush).
+   */
+  WRITE_BEHIND_SHUTDOWN_GRACE_MS: envInt(0, 60_000).default(5_000),
   /** How long a sale's idempotency marker lives: a replay of the same (orderId, SKU) within it counts once. */
   WRITE_BEHIND_SALE_DEDUP_HOURS: envInt(1, 24 * 365).default(24 * 7),
   /**

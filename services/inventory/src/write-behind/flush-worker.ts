@@ -6,6 +6,7 @@ import type { Prisma } from '../db/client';
 import type { WriteBehindConfig } from './config';
 import { flushProcessor } from './flush-job';
 import { createFlushQueue, FLUSH_QUEUE, queuePrefix, scheduleFlushes, type CounterJobData } from './queue';
+import { settlesWithin } from './settles-within';
 import { pauseHooks } from './test-hooks';
 
 export interface FlushWorker {
@@ -27,14 +28,33 @@ export interface FlushWorkerDeps {
   logger: Logger;
 }
 
+/**
+ * BullMQ opens its blocking connection with `duplicate()` on the connection it is given; keeping
+ * the copies lets a stalled close cut them (a connection that retries forever would otherwise
+ * wait for Redis to come back before it can even quit).
+ */
+function trackDuplicates(client: RedisClient): RedisClient[] {
+  const copies: RedisClient[] = [];
+  const duplicate = client.duplicate.bind(client) as (...args: unknown[]) => RedisClient;
+  Object.assign(client, {
+    duplicate: (...args: unknown[]) => {
+      const copy = duplicate(...args);
+      copies.push(copy);
+      return copy;
+    },
+  });
+  return copies;
+}
+
 export function startFlushWorker(deps: FlushWorkerDeps): FlushWorker {
-  const { config, logger } = deps;
+  const { config, logger, connection } = deps;
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
+  const duplicates = trackDuplicates(connection);
   const worker = new Worker<CounterJobData>(
     FLUSH_QUEUE,
     flushProcessor({ engine: deps.engine, prisma: deps.prisma, config, hooks: pauseHooks(config.WRITE_BEHIND_PAUSE_AT, released) }),
-    { connection: deps.connection, prefix: queuePrefix(config), concurrency: config.WRITE_BEHIND_CONCURRENCY },
+    { connection, prefix: queuePrefix(config), concurrency: config.WRITE_BEHIND_CONCURRENCY },
   );
   worker.on('error', (error) => logger.warn({ err: error }, 'flush worker error'));
   worker.on('failed', (job, error) =>
@@ -43,21 +63,28 @@ export function startFlushWorker(deps: FlushWorkerDeps): FlushWorker {
 
   // The schedulers are (re)created by every worker at start: idempotent, and it mends a chain of
   // scheduled jobs that a worker killed at the wrong moment may have broken.
-  const scheduler = createFlushQueue(deps.connection, config);
+  const scheduler = createFlushQueue(connection, config);
+  scheduler.on('error', (error: Error) => logger.debug({ err: error }, 'flush scheduler error'));
   const ready = scheduleFlushes(scheduler, config).catch((error: unknown) => {
     logger.error({ err: error }, 'could not create the flush job schedulers');
     throw error;
   });
   ready.catch(() => undefined);
 
+  async function close(): Promise<void> {
+    release();
+    const closed = worker.close();
+    if (!(await settlesWithin(closed, config.WRITE_BEHIND_SHUTDOWN_GRACE_MS))) {
+      // Redis or Postgres is not answering: the batch in progress stays open in Redis and the
+      // next flush of its shard applies it. Cut the connections so that closing can end.
+      logger.warn({ graceMs: config.WRITE_BEHIND_SHUTDOWN_GRACE_MS }, 'flush worker did not stop in time; disconnecting it');
+      connection.disconnect();
+      for (const copy of duplicates) copy.disconnect();
+      await settlesWithin(closed, 2_000);
+    }
+    await settlesWithin(scheduler.close(), 1_000);
+  }
+
   let closing: Promise<void> | undefined;
-  return {
-    ready,
-    close: () =>
-      (closing ??= (async () => {
-        release();
-        await worker.close();
-        await scheduler.close();
-      })()),
-  };
+  return { ready, close: () => (closing ??= close()) };
 }

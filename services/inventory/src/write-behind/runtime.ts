@@ -10,6 +10,7 @@ import { startFlushWorker, type FlushWorker } from './flush-worker';
 import { KnownSkus } from './known-skus';
 import { createFlushQueue, type CounterJobData } from './queue';
 import { writeBehindRedisConfig } from './redis-target';
+import { settlesWithin } from './settles-within';
 
 export interface WriteBehindDeps {
   env: Env;
@@ -78,7 +79,7 @@ export function createWriteBehind(deps: WriteBehindDeps): WriteBehind {
     close: () =>
       (closing ??= (async () => {
         await worker?.close();
-        await queue.close();
+        await settlesWithin(queue.close(), 1_000);
         counters.close();
         await Promise.all([closeRedis(requests), closeRedis(queueConnection)]);
       })()),

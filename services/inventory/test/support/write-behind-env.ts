@@ -3,7 +3,7 @@ import { closeRedis, createRedis, waitForReady, type RedisClient, type RedisConn
 import { testRedisConfig, testRedisMode, uniqueName, waitFor } from '@cachelab/testing';
 import { Pool } from 'pg';
 import { testDatabaseUrl } from '../helpers/db';
-import { testEnv } from './inventory-service';
+import { startInventoryService, testEnv, type RunningService } from './inventory-service';
 
 /**
  * Write-behind settings for one test file: the suite's Redis topology (REDIS_MODE) for the
@@ -20,8 +20,19 @@ export function writeBehindEnv(overrides: Record<string, string> = {}): Record<s
     WRITE_BEHIND_BACKOFF_MS: '50',
     WRITE_BEHIND_ATTEMPTS: '3',
     WRITE_BEHIND_SKU_REFRESH_MS: '0',
+    WRITE_BEHIND_SHUTDOWN_GRACE_MS: '1000',
     ...overrides,
   };
+}
+
+/**
+ * The inventory service in-process with these write-behind settings, once /readyz says its
+ * write-behind Redis answers too (its connections are its own, and fail fast until ready).
+ */
+export async function startCountersService(wb: Record<string, string>, redis?: RedisConnectionConfig): Promise<RunningService> {
+  const svc = await startInventoryService(wb, redis);
+  await waitFor(async () => (await fetch(`${svc.url}/readyz`)).ok, { timeoutMs: 20_000, what: 'the inventory service to be ready' });
+  return svc;
 }
 
 /** The whole environment of a standalone worker process (src/worker.ts). */
