@@ -36,9 +36,9 @@ describe('Bloom filter of product ids in front of GET /products/:id', () => {
     const ids = Array.from({ length: 50 }, (_, i) => 2_000_000_000 + i);
     const before = await origin();
     const replies = await Promise.all(ids.map((id) => call(`${a.url}/products/${id}`)));
-    // At 1% false positives, 50 lookups almost surely all say "no"; a "maybe" would go on to a lookup.
+    // At 1% false positives, more than 5 "maybe" among 50 has a chance below 1 in 10,000; a "maybe" goes on to a lookup.
     const refused = replies.filter((reply) => reply.headers.get('x-bloom') === 'negative');
-    expect(refused.length).toBeGreaterThanOrEqual(48);
+    expect(refused.length).toBeGreaterThanOrEqual(45);
     for (const reply of refused) expect([reply.status, reply.cache, reply.body.error.code]).toEqual([404, 'negative', 'not_found']);
     expect(await origin()).toBe(before + (ids.length - refused.length));
     expect(await redis.exists(...ids.map((id) => keys.product(id)).slice(0, 1))).toBe(0); // no tombstones written

@@ -1,5 +1,4 @@
 import type { Logger } from '@cachelab/telemetry';
-import { withSpan } from '@cachelab/telemetry';
 import type { CatalogClient } from '../catalog/catalog-client';
 import type { Prisma } from '../db/client';
 import { addStock, forgetReservation, recordRelease, recordReservation, stockFromDatabase } from '../db/stock';
@@ -15,6 +14,7 @@ import {
   UnknownSkuError,
 } from './errors';
 import type { StockLoader } from './stock-loader';
+import { stockSpan } from './tracing';
 import type { ScriptResult, StockStore } from './stock-store';
 
 export interface OrderLine {
@@ -90,7 +90,7 @@ export class Reservations {
 
   /** One SKU for one order, at most once per (orderId, SKU). */
   async reserve(sku: string, orderId: string, qty: number): Promise<Reserved> {
-    return withSpan('inventory.reserve', { 'inventory.sku': sku, 'inventory.order_id': orderId, 'inventory.qty': qty }, async (span) => {
+    return stockSpan('inventory.reserve', { 'inventory.sku': sku, 'inventory.order_id': orderId, 'inventory.qty': qty }, async (span) => {
       await this.checkCatalog(sku);
       const reserved = await this.reserveLine(orderId, { sku, qty });
       span.setAttribute('inventory.replayed', reserved.replayed);
@@ -104,7 +104,7 @@ export class Reservations {
    * reserved are taken back (compensation). @throws OrderFailedError, UnknownSkuError, CatalogUnavailableError
    */
   async placeOrder(orderId: string, lines: OrderLine[]): Promise<Reserved[]> {
-    return withSpan('inventory.order', { 'inventory.order_id': orderId, 'inventory.lines': lines.length }, async (span) => {
+    return stockSpan('inventory.order', { 'inventory.order_id': orderId, 'inventory.lines': lines.length }, async (span) => {
       // Every SKU is checked before any is reserved: an unknown one costs no compensation.
       await Promise.all(lines.map((line) => this.checkCatalog(line.sku)));
       const reserved: Reserved[] = [];
@@ -127,7 +127,7 @@ export class Reservations {
 
   /** Gives the order's units of one SKU back, once. @throws UnknownReservationError, UnknownSkuError */
   async release(sku: string, orderId: string): Promise<Released> {
-    return withSpan('inventory.release', { 'inventory.sku': sku, 'inventory.order_id': orderId }, async () => {
+    return stockSpan('inventory.release', { 'inventory.sku': sku, 'inventory.order_id': orderId }, async () => {
       // Postgres first: a crash after it leaves the units held in Redis until a retry or the
       // reconciliation releases them there too; the other order could hand them out twice.
       await this.database('record the release', () => recordRelease(this.deps.prisma, sku, orderId));
@@ -142,7 +142,7 @@ export class Reservations {
    * Not idempotent: a restock retried after a lost answer adds twice (an operator action).
    */
   async restock(sku: string, qty: number): Promise<{ sku: string; total: number; available: number }> {
-    return withSpan('inventory.restock', { 'inventory.sku': sku, 'inventory.qty': qty }, async () => {
+    return stockSpan('inventory.restock', { 'inventory.sku': sku, 'inventory.qty': qty }, async () => {
       await this.checkCatalog(sku);
       const total = await this.database('record the restock', () => addStock(this.deps.prisma, sku, qty));
       let available = await this.deps.store.restock(sku, qty);
