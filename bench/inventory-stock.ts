@@ -217,6 +217,7 @@ async function run(): Promise<BenchResult[]> {
     return results;
   } finally {
     await server?.stop();
+    await lab.clear(HOT_SKU).catch(() => undefined); // hundreds of thousands of lab reservations
     await lab.close();
     await closeRedis(redis);
     redis.disconnect();

@@ -61,7 +61,7 @@ explicit=${#targets[@]}
 
 command -v docker >/dev/null || die "docker is not installed (Debian: apt-get install docker.io)"
 docker info >/dev/null 2>&1 || die "the Docker engine does not answer (is dockerd running?)"
-# Without the buildx plugin the CLI falls back to the classic builder anyway; say so, quietly.
+# BuildKit needs the buildx plugin (Debian's docker.io has none): ask for the classic builder then.
 docker buildx version >/dev/null 2>&1 || export DOCKER_BUILDKIT=0
 
 CLEANUP=()
@@ -105,7 +105,7 @@ apt_mirror() { # SUITE
   { cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null || true; } |
     awk -v suite="$1" '
       /^URIs:/ { uri = $2 } /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == suite) { print uri; exit } }
-      /^deb / && $3 == suite { print $2; exit }'
+      /^deb / { sub(/\[[^]]*\] */, ""); if ($3 == suite) { print $2; exit } }'
 }
 
 build_base() {
@@ -159,6 +159,8 @@ EOF
   # debootstrap installs the suite as released: add the security and point-release updates.
   chroot "$rootfs" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get upgrade -y -qq' >/dev/null ||
     die "apt-get upgrade in the new root failed"
+  # The host's name and resolver came along; Docker provides both to every container.
+  : >"$rootfs/etc/resolv.conf" && : >"$rootfs/etc/hostname"
   rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/log/*.log \
     "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/tmp/*
   say "debootstrap done in $((SECONDS - started))s; importing $BASE_IMAGE"

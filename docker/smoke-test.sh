@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Brings the compose stack up, checks it, and takes it down again (volumes included):
-#   every container healthy, the cluster init done, user-service's /readyz 200, a key written and
+#   every container healthy, the cluster init done, each service's /readyz 200 (catalog and
+#   inventory too, through their profiles, once their code is in the repo), a key written and
 #   read back through the cluster from the host, the sentinels agreeing on the master.
 #   docker/smoke-test.sh [--default-ports] [--keep]
 # By default it runs as project `cachelab-check` on ports that collide neither with the native
 # stack nor with its cluster bus ports (7001-7006 + 10000), so both can run side by side;
-# --default-ports checks the .env ports instead. --keep leaves the stack running.
+# --default-ports checks the .env ports instead. --keep leaves the stack running; so does a stack of
+# the same project that was already up before.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -40,12 +42,23 @@ password="$(var CACHELAB_PASSWORD)"
 cluster_ports=() ports=()
 for i in 1 2 3 4 5 6; do cluster_ports+=("$(var "REDIS_CLUSTER_PORT_$i")"); done
 for p in "${cluster_ports[@]}"; do ports+=("$p" $((p + 10000))); done
-for v in REDIS_GROUP_PORT_1 REDIS_GROUP_PORT_2 REDIS_GROUP_PORT_3 SENTINEL_PORT_1 SENTINEL_PORT_2 SENTINEL_PORT_3 POSTGRES_PORT USER_SERVICE_PORT; do
+# user-service always; catalog and inventory behind their profiles, when their code is there.
+services=(user)
+for name in catalog inventory; do [ -f "services/$name/src/main.ts" ] && services+=("$name"); done
+profiles="$(IFS=,; echo "${services[*]:1}")"
+export COMPOSE_PROFILES="${COMPOSE_PROFILES:-$profiles}"
+service_port() { var "$(tr '[:lower:]' '[:upper:]' <<<"$1")_SERVICE_PORT"; }
+for v in REDIS_GROUP_PORT_1 REDIS_GROUP_PORT_2 REDIS_GROUP_PORT_3 SENTINEL_PORT_1 SENTINEL_PORT_2 SENTINEL_PORT_3 POSTGRES_PORT; do
   ports+=("$(var "$v")")
 done
+for name in "${services[@]}"; do ports+=("$(service_port "$name")"); done
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-if [ -z "$("${compose[@]}" ps -q 2>/dev/null)" ]; then
+# A stack of this project that already runs is checked as it is, and left running.
+already_up=0
+if [ -n "$("${compose[@]}" ps -q 2>/dev/null)" ]; then
+  already_up=1
+else
   for p in "${ports[@]}"; do ! port_open "$p" || die "port $p is taken (a native stack? run without --default-ports)"; done
 fi
 
@@ -55,14 +68,14 @@ cleanup() {
     "${compose[@]}" ps >&2 || true
     "${compose[@]}" logs --tail=20 >&2 || true
   fi
-  if [ "$keep" -eq 0 ]; then
+  if [ "$keep" -eq 0 ] && [ "$already_up" -eq 0 ]; then
     say "taking $project down"
     "${compose[@]}" down --volumes --remove-orphans >/dev/null 2>&1 || true
   fi
 }
 trap cleanup EXIT
 
-say "bringing up $project"
+say "bringing up $project (services: ${services[*]})"
 started=$SECONDS
 "${compose[@]}" up -d >/dev/null
 
@@ -97,12 +110,14 @@ say "cluster: SET/GET from the host through redirects ok"
 
 masters=""
 for v in SENTINEL_PORT_1 SENTINEL_PORT_2 SENTINEL_PORT_3; do
-  masters+="$(rcli -p "$(var "$v")" SENTINEL GET-MASTER-ADDR-BY-NAME cachelab | tr '\n' ':')|"
+  masters+="$(rcli -p "$(var "$v")" SENTINEL GET-MASTER-ADDR-BY-NAME cachelab | paste -sd:)|"
 done
 [ "$(tr '|' '\n' <<<"$masters" | sort -u | grep -c .)" = 1 ] || die "sentinels disagree: $masters"
 say "sentinels agree on the master ${masters%%|*}"
 
-ready="$(bash -c 'exec 3<>/dev/tcp/127.0.0.1/$1; printf "GET /readyz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n" >&3; cat <&3' _ "$(var USER_SERVICE_PORT)")"
-head -n 1 <<<"$ready" | grep -q ' 200 ' || die "user-service /readyz: $(head -n 1 <<<"$ready")"
-say "user-service /readyz: $(tail -n 1 <<<"$ready")"
+for name in "${services[@]}"; do
+  ready="$(bash -c 'exec 3<>/dev/tcp/127.0.0.1/$1; printf "GET /readyz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n" >&3; cat <&3' _ "$(service_port "$name")")"
+  head -n 1 <<<"$ready" | grep -q ' 200 ' || die "$name-service /readyz: $(head -n 1 <<<"$ready")"
+  say "$name-service /readyz: $(tail -n 1 <<<"$ready")"
+done
 say "ok ($((SECONDS - started))s)"

@@ -1,9 +1,9 @@
-// The inventory service's public surface, for tools outside it (bench/, drills).
-export { createInventoryService, type InventoryService } from './service';
-export { loadInventoryConfig, type InventoryServiceConfig } from './config';
+// The inventory service's stock primitives, for tools outside it (bench/, drills). Deliberately
+// light: importing it does not load Express, Prisma or the write-behind queue. The service itself
+// is `createInventoryService` in ./service.
 export { LabStrategies, strategies, type LabOutcome, type Strategy } from './lab/strategies';
 export { StockStore, type ScriptResult } from './stock/stock-store';
 export { stockKeys, labKeys, type SkuKeys } from './stock/keys';
-export { reconcileStock, type ReconcileReport, type SkuDrift } from './stock/reconcile';
 export { SKU_PATTERN } from './stock/validation';
+export type { InventoryService } from './service';
 export type { CounterExtension, CounterRouteDeps, Sale } from './extension';

@@ -1,4 +1,5 @@
 import type { CacheRead } from '@cachelab/cache';
+import { cacheRequests } from '@cachelab/telemetry';
 import { HttpError } from '@cachelab/http-kit';
 import type { Response } from 'express';
 
@@ -7,4 +8,11 @@ export function sendCached<T>(res: Response, read: CacheRead<T>, what: string): 
   res.setHeader('x-cache', read.result);
   if (read.value === null) throw new HttpError(404, 'not_found', `${what} not found`);
   res.json(read.value);
+}
+
+/** CACHE_ENABLED=false: the database answers, counted as a `bypass` of `pattern` like any other. */
+export async function uncached<T>(pattern: string, load: () => Promise<T | null>): Promise<CacheRead<T>> {
+  const value = await load();
+  cacheRequests.inc({ pattern, result: 'bypass' });
+  return { value, result: 'bypass' };
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { CatalogServiceConfig } from '../config';
 import type { ProductImport } from '../caching/product-import';
 import type { NewProduct } from '../db/products';
-import { writeErrors } from './product-routes';
+import { writeErrors } from './write-errors';
 import { newProduct } from './schemas';
 
 /** At most this many item errors are reported: a bad file of 10,000 rows must not yield 10,000. */

@@ -5,17 +5,9 @@ import type { CatalogCaches } from '../caching/catalog-caches';
 import type { ProductView } from '../caching/product';
 import type { ProductReads } from '../caching/product-reads';
 import type { ProductWrites } from '../caching/product-writes';
-import { SkuTakenError, UnknownCategoryError } from '../db/errors';
 import { sendCached } from './cached-response';
+import { writeErrors } from './write-errors';
 import { idParams, newProduct, productChanges, skuParams } from './schemas';
-
-export function writeErrors(error: unknown): never {
-  if (error instanceof SkuTakenError) throw new HttpError(409, 'sku_taken', error.message);
-  if (error instanceof UnknownCategoryError) {
-    throw new HttpError(422, 'unknown_category', error.message, { categoryIds: error.categoryIds });
-  }
-  throw error;
-}
 
 /** How a lookup through two entries (SKU -> id, id -> product) was answered: by its weakest step. */
 const RANK = ['hit', 'negative', 'stale', 'coalesced', 'miss', 'bypass'] as const;
@@ -23,7 +15,7 @@ const weakest = (a: CacheRead<unknown>['result'], b: CacheRead<unknown>['result'
   RANK.indexOf(a) >= RANK.indexOf(b) ? a : b;
 
 export function productRoutes(app: Express, caches: CatalogCaches, reads: ProductReads, writes: ProductWrites, limitWrites: RequestHandler): void {
-  // Bloom filter, near cache, then read-through: the route names the id, the loader registered
+  // Near cache, Bloom filter, then read-through: the route names the id, the loader registered
   // for "product" does the rest.
   app.get('/products/:id', async (req, res) => {
     const { id } = params(req, idParams);

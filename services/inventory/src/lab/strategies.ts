@@ -54,6 +54,11 @@ export class LabStrategies {
     await this.redis.set(keys.stock, available);
   }
 
+  /** Deletes a SKU's lab keys (the lua strategy records every reservation it makes). */
+  clear(sku: string): Promise<void> {
+    return this.store.forget(sku);
+  }
+
   async stock(sku: string): Promise<{ available: number | null; reservations: number }> {
     const keys = labKeys(sku);
     const [available, reservations] = await Promise.all([this.redis.get(keys.stock), this.redis.hlen(keys.reservations)]);

@@ -9,6 +9,8 @@ import { createFlushQueue, FLUSH_QUEUE, queuePrefix, scheduleFlushes, type Count
 import { settlesWithin } from './settles-within';
 import { pauseHooks } from './test-hooks';
 
+const SCHEDULER_CHECK_MS = 30_000;
+
 export interface FlushWorker {
   /** Resolves once the job schedulers exist (the worker processes jobs meanwhile). */
   ready: Promise<void>;
@@ -71,7 +73,26 @@ export function startFlushWorker(deps: FlushWorkerDeps): FlushWorker {
   });
   ready.catch(() => undefined);
 
+  // A Redis that lost its data (a restart without persistence) loses the schedulers too, and
+  // nothing would flush again until a worker restarts: check, and put them back.
+  let checking = false;
+  const watchdog = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    scheduler
+      .getJobSchedulersCount()
+      .then(async (count) => {
+        if (count >= config.WRITE_BEHIND_SHARDS + 1) return;
+        logger.warn({ found: count }, 'flush job schedulers missing; creating them again');
+        await scheduleFlushes(scheduler, config);
+      })
+      .catch((error: unknown) => logger.debug({ err: error }, 'scheduler check failed'))
+      .finally(() => (checking = false));
+  }, SCHEDULER_CHECK_MS);
+  watchdog.unref();
+
   async function close(): Promise<void> {
+    clearInterval(watchdog);
     release();
     const closed = worker.close();
     if (!(await settlesWithin(closed, config.WRITE_BEHIND_SHUTDOWN_GRACE_MS))) {

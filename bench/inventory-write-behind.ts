@@ -1,0 +1,297 @@
+// npm run bench -- inventory-write-behind: view counting, POST /products/:sku/views, written
+// behind (counted in Redis, flushed to Postgres in batches by the BullMQ worker) against written
+// through (one upsert per view, bench/views-direct-server.ts), measured in the same run.
+// Figures: acknowledged increments per second, and increments per database statement; after
+// every round the bench waits for the flush to drain and checks that Postgres received exactly
+// the increments that were acknowledged. See docs/patterns/write-behind.md.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createHistogram } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import { WriteBehindCounter } from '@cachelab/cache';
+import { redisConfigFromEnv } from '@cachelab/config';
+import { ensureDatabase } from '@cachelab/db';
+import { loadWriteBehindConfig } from '@cachelab/inventory-service/src/write-behind/config';
+import { writeBehindRedisConfig } from '@cachelab/inventory-service/src/write-behind/redis-target';
+import { closeRedis, createRedis, waitForReady, type RedisClient } from '@cachelab/redis';
+import { databaseUrl, ensureInfra, serviceEnv } from '../infra/native';
+import { repoRoot, statePath } from '../infra/native/paths';
+import { serviceDir } from '../infra/native/services';
+import { waitFor } from '../infra/native/wait';
+import { freePort, startServer, type ChildServer } from './lib/child-server';
+import { progress } from './lib/progress';
+import { scrape, total } from './lib/prometheus';
+import { ratio } from './lib/rounds';
+import { runServiceScript } from './lib/service-data';
+import { benchSettings, type BenchSettings } from './lib/settings';
+import type { BenchPart, BenchResult, RoundFigures } from './lib/types';
+
+/** A database of its own: the bench adds millions of views, which no other run should see. */
+const DATABASE = 'cachelab_inventory_bench';
+const workDir = (...parts: string[]) => statePath('bench', 'inventory-write-behind', ...parts);
+
+type Kind = 'direct' | 'write-behind' | 'write-behind-untraced';
+
+const LABELS: Record<Kind, string> = {
+  direct: 'written through: one Postgres upsert per view (bare Express + pg)',
+  'write-behind': 'inventory-service, written behind (Redis + BullMQ flush), tracing on',
+  'write-behind-untraced': 'inventory-service, written behind, tracing off',
+};
+
+const RECORDED = 'cachelab_write_behind_recorded_total';
+const PERSISTED = 'cachelab_write_behind_persisted_total';
+const STATEMENTS = 'cachelab_origin_queries_total';
+
+interface Figures {
+  acknowledged: number;
+  failed: number;
+  durationSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  statusCodes: Record<string, number>;
+}
+
+/** Closed-loop POST load over the SKUs; latency of 2xx answers in microseconds. */
+async function viewLoad(origin: string, nextPath: () => string, connections: number, durationSec: number): Promise<Figures> {
+  const latencyUs = createHistogram();
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: origin,
+        connections,
+        duration: durationSec,
+        pipelining: 1,
+        timeout: 10,
+        requests: [{ method: 'POST', setupRequest: (request) => ({ ...request, path: nextPath() }) }],
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+    instance.on('response', (_client: unknown, statusCode: number, _bytes: number, ms: number) => {
+      if (statusCode >= 200 && statusCode < 300) latencyUs.record(Math.max(1, Math.round(ms * 1000)));
+    });
+  });
+  const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, stat.count ?? 0]));
+  const answered = Object.values(statusCodes).reduce((sum, count) => sum + count, 0);
+  return {
+    acknowledged: result['2xx'],
+    failed: answered - result['2xx'] + result.errors,
+    durationSec: result.duration,
+    p50Ms: latencyUs.count > 0 ? latencyUs.percentile(50) / 1000 : Number.NaN,
+    p99Ms: latencyUs.count > 0 ? latencyUs.percentile(99) / 1000 : Number.NaN,
+    statusCodes,
+  };
+}
+
+/** SKU-1..SKU-n in a fixed order, endlessly: every SKU viewed equally often. */
+function skuCycle(count: number): () => string {
+  let next = 0;
+  return () => {
+    next = (next % count) + 1;
+    return `/products/SKU-${next}/views`;
+  };
+}
+
+function childEnv(kind: Kind, port: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...serviceEnv('inventory', { PORT: String(port), DATABASE_URL: databaseUrl(DATABASE), OTEL_EXPORTER_OTLP_ENDPOINT: undefined }),
+    CACHELAB_STATE_DIR: workDir(kind),
+    LOG_LEVEL: 'warn',
+    LOAD_STOCK_ON_START: 'false',
+    // Each server its own keys and queue, so that each one's flush is measured alone.
+    WRITE_BEHIND_NAMESPACE: `bench-${kind}`,
+  };
+  delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  delete env.CACHELAB_TELEMETRY;
+  if (kind === 'write-behind-untraced') env.CACHELAB_TELEMETRY = 'off';
+  return env;
+}
+
+async function startKind(kind: Kind): Promise<ChildServer> {
+  const port = await freePort();
+  fs.rmSync(workDir(kind), { recursive: true, force: true });
+  const direct = kind === 'direct';
+  return startServer({
+    name: kind,
+    entry: direct ? path.join(repoRoot, 'bench', 'views-direct-server.ts') : 'src/main.ts',
+    cwd: direct ? repoRoot : serviceDir('inventory'),
+    env: childEnv(kind, port),
+    port,
+    readyPath: '/readyz',
+    logFile: workDir('logs', `${kind}.log`),
+  });
+}
+
+/** The write-behind keys of one server, read directly: is anything still waiting for a flush? */
+class Backlog {
+  private constructor(
+    private readonly redis: RedisClient,
+    private readonly engine: WriteBehindCounter,
+    readonly where: string,
+  ) {}
+
+  static async open(kind: Kind): Promise<Backlog> {
+    const env = childEnv(kind, 0) as Record<string, string | undefined>;
+    const config = loadWriteBehindConfig(env, databaseUrl(DATABASE));
+    const target = writeBehindRedisConfig(config.WRITE_BEHIND_REDIS_MODE, redisConfigFromEnv(env), env);
+    const redis = createRedis(target, { purpose: 'queue', connectionName: `bench-${kind}-backlog` });
+    redis.on('error', () => undefined);
+    await waitForReady(redis);
+    const engine = new WriteBehindCounter(redis, { namespace: config.namespace, shards: config.WRITE_BEHIND_SHARDS });
+    return new Backlog(redis, engine, `${target.mode}, ${config.WRITE_BEHIND_SHARDS} shards, flush every ${config.WRITE_BEHIND_FLUSH_EVERY_MS} ms`);
+  }
+
+  async drained(): Promise<void> {
+    await waitFor('the write-behind backlog to drain', async () => {
+      const backlog = await this.engine.backlog();
+      return backlog.pendingFields === 0 && backlog.openBatches === 0;
+    }, { timeoutMs: 60_000, intervalMs: 100 });
+  }
+
+  close(): Promise<void> {
+    return closeRedis(this.redis);
+  }
+}
+
+interface Variant {
+  kind: Kind;
+  server: ChildServer;
+  backlog?: Backlog;
+}
+
+const fmt = (v: number, d = 0) => v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+/**
+ * One measured window. For write-behind, the backlog is drained before it (the warm-up's views
+ * are not charged to it) and after it (its own views are all in Postgres), so the deltas of the
+ * service's counters compare exactly what was acknowledged with what was persisted.
+ */
+async function measure(variant: Variant, settings: BenchSettings, nextPath: () => string): Promise<RoundFigures> {
+  const { server, backlog } = variant;
+  if (settings.BENCH_WARMUP > 0) await viewLoad(server.origin, nextPath, settings.BENCH_CONNECTIONS, settings.BENCH_WARMUP);
+  await backlog?.drained();
+  const before = await scrape(server.origin);
+  const cpuBefore = server.cpuSeconds();
+  const figures = await viewLoad(server.origin, nextPath, settings.BENCH_CONNECTIONS, settings.BENCH_DURATION);
+  const cpuSeconds = server.cpuSeconds() - cpuBefore;
+  await backlog?.drained();
+  const after = await scrape(server.origin);
+  const delta = (name: string, labels: Record<string, string>) => total(after, name, labels) - total(before, name, labels);
+
+  let checks: Record<string, number>;
+  if (backlog) {
+    const recorded = delta(RECORDED, { counter: 'views' });
+    const persisted = delta(PERSISTED, { counter: 'views' });
+    const statements = delta(STATEMENTS, { operation: 'counters.apply' });
+    checks = {
+      incrementsPerStatement: persisted / Math.max(1, statements),
+      persistedMinusAcknowledged: persisted - figures.acknowledged,
+      recordedMinusAcknowledged: recorded - figures.acknowledged,
+    };
+  } else {
+    checks = { incrementsPerStatement: figures.acknowledged / Math.max(1, delta(STATEMENTS, { operation: 'counters.direct' })) };
+  }
+  const rps = figures.acknowledged / figures.durationSec;
+  const requests = figures.acknowledged + figures.failed;
+  const failed = figures.failed > 0 ? `  FAILED ${figures.failed} (${JSON.stringify(figures.statusCodes)})` : '';
+  progress(
+    `${variant.kind.padEnd(22)} ${fmt(rps).padStart(7)} acknowledged views/s  p50 ${fmt(figures.p50Ms, 2)} ms  p99 ${fmt(figures.p99Ms, 2)} ms${Object.entries(checks)
+      .map(([k, v]) => `  ${k} ${fmt(v, 1)}`)
+      .join('')}${failed}`,
+  );
+  return {
+    rps,
+    p50Ms: figures.p50Ms,
+    p99Ms: figures.p99Ms,
+    requests,
+    failed: figures.failed,
+    serverCpuCores: cpuSeconds / figures.durationSec,
+    cpuUsPerRequest: (1e6 * cpuSeconds) / Math.max(1, requests),
+    checks,
+  };
+}
+
+const median = (values: number[]) => {
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length === 0 ? Number.NaN : sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/** Migrated, with SKU-1..SKU-count in Stock (the service answers 404 to views of other SKUs). */
+async function prepareDatabase(count: number): Promise<void> {
+  const url = databaseUrl(DATABASE);
+  await ensureDatabase(url);
+  await runServiceScript('inventory', 'migrate.ts', { DATABASE_URL: url });
+  await runServiceScript('inventory', 'seed.ts', { DATABASE_URL: url, SKUS: String(count), STOCK_PER_SKU: '1000' });
+}
+
+async function run(): Promise<BenchResult[]> {
+  const settings = benchSettings();
+  progress('native infrastructure (Redis Cluster, Sentinel group, Postgres)');
+  await ensureInfra({ log: progress });
+  await prepareDatabase(settings.BENCH_IDS);
+
+  const kinds: Kind[] = ['direct', 'write-behind', 'write-behind-untraced'];
+  const variants: Variant[] = [];
+  try {
+    for (const kind of kinds) {
+      progress(`starting ${kind}`);
+      const server = await startKind(kind);
+      variants.push(kind === 'direct' ? { kind, server } : { kind, server, backlog: await Backlog.open(kind) });
+    }
+    const where = variants.find((v) => v.backlog)?.backlog?.where ?? '';
+    progress(
+      `${settings.BENCH_ROUNDS} rounds x ${kinds.length} variants, each ${settings.BENCH_WARMUP} s warm-up + ${settings.BENCH_DURATION} s measured, ${settings.BENCH_CONNECTIONS} connections, views spread over ${settings.BENCH_IDS} SKUs; write-behind on ${where}`,
+    );
+    const rounds = new Map<Kind, RoundFigures[]>(kinds.map((kind) => [kind, []]));
+    for (let r = 0; r < settings.BENCH_ROUNDS; r++) {
+      progress(`round ${r + 1}/${settings.BENCH_ROUNDS}`);
+      for (let i = 0; i < variants.length; i++) {
+        const variant = variants[(i + r) % variants.length]!;
+        rounds.get(variant.kind)!.push(await measure(variant, settings, skuCycle(settings.BENCH_IDS)));
+      }
+    }
+    const results: BenchResult[] = kinds.map((kind) => {
+      const figures = rounds.get(kind)!;
+      const perStatement = median(figures.map((f) => f.checks?.incrementsPerStatement ?? Number.NaN));
+      const mismatch = figures.reduce((sum, f) => sum + Math.abs(f.checks?.persistedMinusAcknowledged ?? 0), 0);
+      return {
+        id: kind,
+        label: LABELS[kind],
+        rps: median(figures.map((f) => f.rps)),
+        p50Ms: median(figures.map((f) => f.p50Ms)),
+        p99Ms: median(figures.map((f) => f.p99Ms)),
+        serverCpuCores: median(figures.map((f) => f.serverCpuCores ?? Number.NaN)),
+        cpuUsPerRequest: median(figures.map((f) => f.cpuUsPerRequest ?? Number.NaN)),
+        failedRequests: figures.reduce((sum, f) => sum + f.failed, 0),
+        rounds: figures,
+        ratios: [],
+        notes: {
+          incrementsPerStatement: Number(perStatement.toFixed(1)),
+          ...(kind === 'direct' ? {} : { acknowledgedButNotPersisted: mismatch }),
+        },
+      };
+    });
+    const byId = new Map(results.map((r) => [r.id, r]));
+    const direct = byId.get('direct')!;
+    for (const id of ['write-behind', 'write-behind-untraced']) {
+      const result = byId.get(id)!;
+      result.ratios.push(ratio(result, direct, 'rps', `acknowledged views/s, ${id} / written through`), ratio(result, direct, 'p99', `p99, ${id} / written through`));
+      if (Number(result.notes?.acknowledgedButNotPersisted) !== 0) {
+        throw new Error(`${id}: Postgres totals differ from the acknowledged views by ${result.notes?.acknowledgedButNotPersisted}`);
+      }
+    }
+    return results;
+  } finally {
+    await Promise.all(variants.map(async (v) => {
+      await v.server.stop();
+      await v.backlog?.close();
+    }));
+  }
+}
+
+export const part: BenchPart = {
+  name: 'inventory-write-behind',
+  description: 'views counted in Redis and flushed in batches vs one Postgres upsert per view',
+  run,
+};
