@@ -114,12 +114,17 @@ export async function pingRedis(client: RedisClient): Promise<boolean> {
   }
 }
 
-/** Close politely (QUIT), or drop the connection when Redis is not answering. */
+/**
+ * Close politely (QUIT), or drop the connection when Redis is not answering. The disconnect
+ * afterwards also closes the sockets QUIT leaves behind (the Sentinel failover detector's
+ * connections to the sentinels), which would otherwise keep the process alive.
+ */
 export async function closeRedis(client: RedisClient): Promise<void> {
   if (client.status === 'end') return;
   try {
-    await Promise.race([client.quit(), new Promise((_, reject) => setTimeout(reject, 1000))]);
+    await Promise.race([client.quit(), new Promise((_, reject) => setTimeout(reject, 1000).unref())]);
   } catch {
-    client.disconnect();
+    // not answering: disconnect below
   }
+  client.disconnect();
 }
