@@ -22,10 +22,10 @@ const generation = async (categoryId: number) => Number(await redis().get(keys.g
 const item = (categoryId: number, sku = freshSku('IMP'), fields: Record<string, unknown> = {}) => ({ sku, name: `Imported ${sku}`, priceCents: 500, categoryId, ...fields });
 const importProducts = (products: unknown[]) => call(`${svc.url}/products/import`, { method: 'POST', json: { products } });
 
-async function countCached(ids: number[]): Promise<number> {
+async function countCached(ids: number[], key: (id: number) => string = keys.product): Promise<number> {
   let total = 0;
   for (let i = 0; i < ids.length; i += 100) {
-    const batch = await Promise.all(ids.slice(i, i + 100).map((id) => redis().exists(keys.product(id))));
+    const batch = await Promise.all(ids.slice(i, i + 100).map((id) => redis().exists(key(id))));
     total += batch.reduce<number>((sum, n) => sum + n, 0);
   }
   return total;
@@ -45,7 +45,8 @@ describe('POST /products/import (write-around)', () => {
     expect(await Promise.all(categories.map(generation))).toEqual(before.map((g) => g + 1));
     const ids = (await sql<{ id: number }>(`SELECT id FROM "Product" WHERE sku = ANY($1)`, [products.map((p) => p.sku)])).map((r) => r.id);
     expect(ids).toHaveLength(3000);
-    expect(await countCached(ids)).toBe(0); // the cache was not filled
+    expect(await countCached(ids)).toBe(0); // the cache was not filled...
+    expect(await countCached(ids, keys.rowVersion)).toBe(0); // ...nor cluttered with per-product counters
 
     expect((await call(`${svc.url}/categories/${categories[0]}/products`)).body).toMatchObject({ total: 1000 });
     expect((await call(`${svc.url}/products/${ids[0]}`)).cache).toBe('miss'); // read-through fills on demand

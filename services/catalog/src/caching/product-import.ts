@@ -13,8 +13,11 @@ export interface ImportReport {
   updated: number;
   /** Categories whose generation was bumped: once each, whatever the number of their products. */
   categories: number[];
-  /** Product entries dropped (updated rows that were cached), never filled. */
-  cache: DropAllResult & { skuEntriesDropped: number };
+  /**
+   * Entries of updated products dropped at their new row versions (never filled), and "not found"
+   * tombstones removed for created products and their SKUs.
+   */
+  cache: DropAllResult & { tombstonesRemoved: number };
 }
 
 /**
@@ -23,7 +26,8 @@ export interface ImportReport {
  * stale is dropped:
  * - the entries of updated products, each at its new row version (write-through-3.lua), so a
  *   concurrent PATCH's newer write is kept and a late older one refused;
- * - "no such SKU" tombstones of created products;
+ * - "not found" tombstones of created ids and SKUs (a plain UNLINK: a new id has no older write
+ *   to order against, and per-id counters for 10,000 new products would be clutter);
  * - every touched category's pages, by one generation bump per category for the whole import;
  * - near-cache copies of updated products, on every instance.
  * New ids join the Bloom filter (that is not caching a value: without it they would be 404s).
@@ -46,37 +50,39 @@ export class ProductImport {
         created: created.length,
         updated: rows.length - created.length,
         categories,
-        cache: { dropped: 0, superseded: 0, repairPending: 0, skuEntriesDropped: 0 },
+        cache: { dropped: 0, superseded: 0, repairPending: 0, tombstonesRemoved: 0 },
       };
       if (!this.caches.enabled) return report;
 
       const { productWrites, generations, skus } = this.caches;
-      const dropEntries = async () => {
-        const result = await productWrites.dropAll(rows.map((row) => ({ id: row.id, rowVersion: row.version })), {
+      const updated = rows.filter((row) => !row.created);
+      const dropUpdated = async () => {
+        const result = await productWrites.dropAll(updated.map((row) => ({ id: row.id, rowVersion: row.version })), {
           batchSize: this.config.CACHE_BATCH_SIZE,
           pattern: 'write-around',
         });
-        await this.reads.invalidate(rows.filter((row) => !row.created).map((row) => row.id));
+        await this.reads.invalidate(updated.map((row) => row.id));
         return result;
       };
-      const [dropped, skuEntriesDropped] = await Promise.all([
-        dropEntries(),
-        this.dropSkuTombstones(created.map((row) => skus.keys(row.sku).entry)),
+      const tombstones = created.flatMap((row) => [this.caches.products.keys(row.id).entry, skus.keys(row.sku).entry]);
+      const [dropped, tombstonesRemoved] = await Promise.all([
+        dropUpdated(),
+        this.removeTombstones(tombstones),
         generations.bumpAll(categories),
         this.reads.created(created.map((row) => row.id)),
       ]);
-      report.cache = { ...dropped, skuEntriesDropped };
+      report.cache = { ...dropped, tombstonesRemoved };
       return report;
     });
   }
 
-  /** Best effort: a tombstone left behind answers "no such SKU" for NEGATIVE_TTL_MS at most. */
-  private async dropSkuTombstones(keys: string[]): Promise<number> {
+  /** Best effort: a tombstone left behind answers "not found" for NEGATIVE_TTL_MS at most. */
+  private async removeTombstones(keys: string[]): Promise<number> {
     let removed = 0;
     try {
       for (let start = 0; start < keys.length; start += this.config.CACHE_BATCH_SIZE) {
         const batch = keys.slice(start, start + this.config.CACHE_BATCH_SIZE);
-        removed += (await this.caches.store.run((redis) => unlinkByNode(redis, batch, { bumpVersions: true }))).removed;
+        removed += (await this.caches.store.run((redis) => unlinkByNode(redis, batch))).removed;
       }
     } catch {
       // Redis unreachable: the tombstones expire by themselves.

@@ -9,6 +9,7 @@ import { readCounters } from '../write-behind/read-counters';
 import { recordSale } from '../write-behind/record-sale';
 import { recordView } from '../write-behind/record-view';
 import { createWriteBehind, type WriteBehind } from '../write-behind/runtime';
+import { writeThroughView } from '../write-behind/write-through';
 
 const topSellersQuery = z.strictObject({
   limit: z
@@ -59,6 +60,11 @@ export function counterRoutes(app: Express, deps: CounterRouteDeps): CounterExte
     const { sku } = params(req, skuParams);
     body(req, noBody);
     await requireKnownSku(wb, res, sku);
+    if (!wb.config.WRITE_BEHIND_ENABLED) {
+      await writeThroughView(deps.prisma, sku);
+      res.status(202).json({ sku, counted: 'views' });
+      return;
+    }
     try {
       await recordView(wb.counters, sku);
     } catch (error) {

@@ -7,6 +7,11 @@ import { z } from 'zod';
  * (`InventoryServiceConfig.env`), so tests override them the same way.
  */
 const writeBehindEnv = z.object({
+  /**
+   * `false` writes views (and sales) straight to Postgres, one statement each, instead of counting
+   * them in Redis: the write-through baseline of the benchmarks.
+   */
+  WRITE_BEHIND_ENABLED: z.stringbool().default(true),
   /** Run the flush worker inside the service process; `false` when a standalone `src/worker.ts` runs it. */
   WORKER_ENABLED: z.stringbool().default(true),
   /**

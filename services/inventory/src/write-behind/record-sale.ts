@@ -39,22 +39,31 @@ export async function recordSale(deps: RecordSaleDeps, line: SaleLine): Promise<
   const sale = z.strictObject({ orderId, sku, qty: quantity(deps.maxQty) }).parse(line);
   return withSpan('write-behind.record', { [WriteBehindAttributes.counter]: 'sold', [WriteBehindAttributes.sku]: sale.sku }, async (span) => {
     let outcome: SaleOutcome;
-    try {
-      outcome = (await deps.counters.sale(sale.orderId, sale.sku, sale.qty, traceRefOf(span))) ? 'counted' : 'duplicate';
-    } catch (error) {
-      deps.logger.warn({ err: error, sku: sale.sku, orderId: sale.orderId }, 'write-behind Redis unavailable: sale written to Postgres directly');
-      const result = await applyBatch(deps.prisma, {
-        id: saleKey(sale.orderId, sale.sku),
-        shard: deps.counters.engine.shardOf(sale.sku),
-        deltas: [{ id: sale.sku, counter: 'sold', by: sale.qty }],
-        increments: sale.qty,
-        traces: [],
-        rejected: [],
-      });
-      if (result === 'applied') incrementsRecorded.inc({ counter: 'sold', store: 'database' }, sale.qty);
-      outcome = result === 'applied' ? 'counted-in-database' : 'duplicate';
+    if (!deps.counters.config.WRITE_BEHIND_ENABLED) {
+      outcome = await saleToDatabase(deps, sale);
+    } else {
+      try {
+        outcome = (await deps.counters.sale(sale.orderId, sale.sku, sale.qty, traceRefOf(span))) ? 'counted' : 'duplicate';
+      } catch (error) {
+        deps.logger.warn({ err: error, sku: sale.sku, orderId: sale.orderId }, 'write-behind Redis unavailable: sale written to Postgres directly');
+        outcome = await saleToDatabase(deps, sale);
+      }
     }
     span.setAttribute(WriteBehindAttributes.outcome, outcome);
     return outcome;
   });
+}
+
+/** One sale line as a one-line batch keyed by the sale itself: applied once, however often it is sent. */
+async function saleToDatabase(deps: RecordSaleDeps, sale: SaleLine): Promise<SaleOutcome> {
+  const result = await applyBatch(deps.prisma, {
+    id: saleKey(sale.orderId, sale.sku),
+    shard: deps.counters.engine.shardOf(sale.sku),
+    deltas: [{ id: sale.sku, counter: 'sold', by: sale.qty }],
+    increments: sale.qty,
+    traces: [],
+    rejected: [],
+  });
+  if (result === 'applied') incrementsRecorded.inc({ counter: 'sold', store: 'database' }, sale.qty);
+  return result === 'applied' ? 'counted-in-database' : 'duplicate';
 }
