@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Brings the compose stack up, checks it, and takes it down again (volumes included):
-#   every container healthy, the cluster init done, each service's /readyz 200 (catalog and
-#   inventory too, through their profiles, once their code is in the repo), a key written and
+#   every container healthy, the cluster init done, each service's /readyz 200, a key written and
 #   read back through the cluster from the host, the sentinels agreeing on the master.
 #   docker/smoke-test.sh [--default-ports] [--keep]
 # By default it runs as project `cachelab-check` on ports that collide neither with the native
@@ -42,11 +41,7 @@ password="$(var CACHELAB_PASSWORD)"
 cluster_ports=() ports=()
 for i in 1 2 3 4 5 6; do cluster_ports+=("$(var "REDIS_CLUSTER_PORT_$i")"); done
 for p in "${cluster_ports[@]}"; do ports+=("$p" $((p + 10000))); done
-# user-service always; catalog and inventory behind their profiles, when their code is there.
-services=(user)
-for name in catalog inventory; do [ -f "services/$name/src/main.ts" ] && services+=("$name"); done
-profiles="$(IFS=,; echo "${services[*]:1}")"
-export COMPOSE_PROFILES="${COMPOSE_PROFILES:-$profiles}"
+services=(user catalog inventory)
 service_port() { var "$(tr '[:lower:]' '[:upper:]' <<<"$1")_SERVICE_PORT"; }
 for v in REDIS_GROUP_PORT_1 REDIS_GROUP_PORT_2 REDIS_GROUP_PORT_3 SENTINEL_PORT_1 SENTINEL_PORT_2 SENTINEL_PORT_3 POSTGRES_PORT; do
   ports+=("$(var "$v")")
