@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { redisConfigFromEnv } from '@cachelab/config';
 import { closeRedis, createRedis, waitForReady, type RedisClient } from '@cachelab/redis';
-import { databaseUrl, ensureInfra, serviceEnv } from '../infra/native';
+import { databaseUrl, ensureInfra, serviceEnv, waitForHealthy } from '../infra/native';
 import { repoRoot, statePath } from '../infra/native/paths';
 import { serviceDir } from '../infra/native/services';
 import { mapLimit } from '../infra/native/wait';
@@ -103,6 +103,21 @@ async function warm(service: ChildServer, redis: RedisClient, ids: readonly numb
   });
 }
 
+/**
+ * The infrastructure is shared with test suites that stop Redis nodes on purpose: when the warm-up
+ * fails, wait for the stack to be whole again and try once more. (A failure inside a measured
+ * window is not retried: it counts as failed requests, and the run as an error.)
+ */
+async function retryOnceHealthy(what: string, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    progress(`${what} failed (${(error as Error).message}); waiting for the infrastructure to be healthy, then once more`);
+    await waitForHealthy({ scope: 'infra', timeoutMs: 60_000 });
+    await work();
+  }
+}
+
 /** Reads /metrics before the measured window and returns what changed, per request, after it. */
 function serviceChecks(server: ChildServer, kind: ServerKind): Variant['observe'] {
   return async () => {
@@ -142,7 +157,7 @@ async function run(): Promise<BenchResult[]> {
     await waitForReady(redis);
     const server = (kind: ServerKind) => servers.get(kind) as ChildServer;
     const ids = Array.from({ length: settings.BENCH_IDS }, (_, i) => i + 1);
-    const rewarm = () => warm(server('hit'), redis, ids);
+    const rewarm = () => retryOnceHealthy('warm-up', () => warm(server('hit'), redis, ids));
     await rewarm();
 
     const variants: Variant[] = kinds.map((kind) => ({

@@ -1,5 +1,5 @@
 import { closeRedis, createRedis, pingRedis, type RedisConnectionConfig } from '@cachelab/redis';
-import { createApp } from '@cachelab/http-kit';
+import { createApp, rateLimit } from '@cachelab/http-kit';
 import { createLogger } from '@cachelab/telemetry';
 import type { Express } from 'express';
 import { createCatalogCaches, type CatalogCaches } from './caching/catalog-caches';
@@ -11,7 +11,6 @@ import { createPrisma, type Prisma } from './db/client';
 import { importRoutes } from './http/import-routes';
 import { listingRoutes } from './http/listing-routes';
 import { productRoutes } from './http/product-routes';
-import { rateLimit } from './http/rate-limit';
 import { tagRoutes } from './http/tag-routes';
 
 export interface CatalogServiceOptions {

@@ -4,8 +4,8 @@ import type { InventoryServiceConfig } from './config';
 import type { Prisma } from './db/client';
 
 /**
- * The seam between the stock half of the service (inventory-A) and the write-behind counters
- * and leaderboard (inventory-B, `src/http/counter-routes.ts`). service.ts calls
+ * The seam between the stock half of the service and the write-behind counters
+ * and leaderboard (`src/http/counter-routes.ts`). service.ts calls
  * `counterRoutes(app, deps)` once, while it mounts routes, and keeps what it returns.
  */
 export interface CounterRouteDeps {

@@ -22,7 +22,7 @@ export interface InventoryService {
   store: StockStore;
   loader: StockLoader;
   reservations: Reservations;
-  /** What inventory-B's counterRoutes returned (write-behind counters, leaderboard). */
+  /** What the counters side's counterRoutes returned (write-behind counters, leaderboard). */
   counters: CounterExtension;
   /** Closes the write-behind side first, then the lab connections, Redis, the catalog client and Postgres. */
   close(): Promise<void>;
@@ -42,7 +42,7 @@ export function createInventoryService(config: InventoryServiceConfig, redisOver
     commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
   });
   redis.on('error', (error: Error) => logger.debug({ err: error }, 'redis error')); // requests report outages as 503
-  const store = new StockStore(redis); // defines every lua/*.lua script on `redis`, inventory-B's too
+  const store = new StockStore(redis); // defines every lua/*.lua script on `redis`, the counters side's too
   const loader = new StockLoader(store, prisma, logger);
   const catalog = new CatalogClient(config.CATALOG_URL, config.CATALOG_TIMEOUT_MS, config.CATALOG_REMEMBER_MS);
   const lab = new LabStrategies(redis, {

@@ -5,3 +5,5 @@ export { createScratchDatabase, databaseName, dropDatabase, ensureDatabase, type
 export { compareSchema, diffShapes, formatDifference, type CompareSchemaOptions, type SchemaDifference } from './compare-schema';
 export { shapeOfPrismaSchema } from './prisma-schema-shape';
 export type { SchemaShape } from './schema-shape';
+export { migrateFromEnv, type MigrateFromEnvOptions } from './migrate-from-env';
+export { pgAdapter, type PgAdapterOptions } from './pg-adapter';

@@ -4,3 +4,4 @@ export { toHttpError } from './error-handler';
 export { parse, body, params, query, intId, validationError, type IssueDetail } from './validate';
 export type { Readiness } from './health';
 export { serve, type ServeOptions, type Served } from './serve';
+export { rateLimit, type RateLimitDecision, type RateLimiter } from './rate-limit';

@@ -21,7 +21,7 @@ export interface ProductRead {
 }
 
 /**
- * The layers in front of the Redis-level product cache (library modules by catalog-B):
+ * The layers in front of the Redis-level product cache:
  * - a Bloom filter of every product id ever created: an id it has never seen is answered 404
  *   without touching cached values or Postgres (a scan of random ids costs one bit lookup each);
  * - a near cache: an in-process LRU, kept coherent across instances by invalidation messages

@@ -1,40 +1,15 @@
 import { join } from 'node:path';
-import { ensureDatabase, migrate } from '@cachelab/db';
-import { Client } from 'pg';
+import { testDatabase } from '@cachelab/testing';
 
-/** The catalog's test database: DATABASE_URL, by default the native stack's `cachelab_catalog_test`. */
-export const testDatabaseUrl =
-  process.env.DATABASE_URL ?? 'postgresql://cachelab:cachelab@127.0.0.1:55432/cachelab_catalog_test';
-
-export const schemaPath = join(__dirname, '..', '..', 'prisma', 'schema.prisma');
-export const migrationsDir = join(__dirname, '..', '..', 'prisma', 'migrations');
-
-const migrated = new Map<string, Promise<void>>();
-
-/** Creates the database if needed and applies the migrations, once per database per test process. */
-export async function migratedDatabase(databaseUrl: string = testDatabaseUrl): Promise<string> {
-  let done = migrated.get(databaseUrl);
-  if (done === undefined) {
-    done = ensureDatabase(databaseUrl).then(async () => {
-      await migrate({ databaseUrl, migrationsDir });
-    });
-    migrated.set(databaseUrl, done);
-    done.catch(() => migrated.delete(databaseUrl));
-  }
-  await done;
-  return databaseUrl;
-}
-
-/** Runs one statement on the test database (fixtures, and checks behind the service's back). */
-export async function sql<T extends Record<string, unknown>>(text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: testDatabaseUrl });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
+/**
+ * The catalog's test database (DATABASE_URL, by default the native stack's `cachelab_catalog_test`):
+ * migratedDatabase() creates and migrates it once per test process; sql() runs one statement on it
+ * (fixtures, and checks behind the service's back).
+ */
+export const { testDatabaseUrl, schemaPath, migrationsDir, migratedDatabase, sql } = testDatabase({
+  database: 'cachelab_catalog_test',
+  prismaDir: join(__dirname, '..', '..', 'prisma'),
+});
 
 let counter = 0;
 

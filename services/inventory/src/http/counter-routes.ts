@@ -28,14 +28,17 @@ function unavailable(res: Response, code: string, message: string): HttpError {
   return new HttpError(503, code, message);
 }
 
-async function requireKnownSku(wb: WriteBehind, res: Response, sku: string): Promise<void> {
-  let known: boolean;
+/** Runs a step that needs Postgres; a database that does not answer is a 503, not a 500. */
+async function databaseOr503<T>(res: Response, step: () => Promise<T>): Promise<T> {
   try {
-    known = await wb.knownSkus.has(sku);
+    return await step();
   } catch {
-    throw unavailable(res, 'database_unavailable', 'Cannot tell whether this SKU exists right now');
+    throw unavailable(res, 'database_unavailable', 'The counters database is not answering; retry later');
   }
-  if (!known) throw new HttpError(404, 'unknown_sku', `No SKU ${sku} in the inventory`);
+}
+
+async function requireKnownSku(wb: WriteBehind, res: Response, sku: string): Promise<void> {
+  if (!(await databaseOr503(res, () => wb.knownSkus.has(sku)))) throw new HttpError(404, 'unknown_sku', `No SKU ${sku} in the inventory`);
 }
 
 /**
@@ -60,16 +63,13 @@ export function counterRoutes(app: Express, deps: CounterRouteDeps): CounterExte
     const { sku } = params(req, skuParams);
     body(req, noBody);
     await requireKnownSku(wb, res, sku);
-    if (!wb.config.WRITE_BEHIND_ENABLED) {
-      await writeThroughView(deps.prisma, sku);
-      res.status(202).json({ sku, counted: 'views' });
-      return;
-    }
-    try {
-      await recordView(wb.counters, sku);
-    } catch (error) {
-      deps.logger.debug({ err: error, sku }, 'view not counted: write-behind Redis unavailable');
-      throw unavailable(res, 'counter_unavailable', 'Views cannot be counted right now; the view was not recorded');
+    if (wb.config.WRITE_BEHIND_ENABLED) {
+      await recordView(wb.counters, sku).catch((error: unknown) => {
+        deps.logger.debug({ err: error, sku }, 'view not counted: write-behind Redis unavailable');
+        throw unavailable(res, 'counter_unavailable', 'Views cannot be counted right now; retry later');
+      });
+    } else {
+      await databaseOr503(res, () => writeThroughView(deps.prisma, sku));
     }
     res.status(202).json({ sku, counted: 'views' });
   });
@@ -77,12 +77,12 @@ export function counterRoutes(app: Express, deps: CounterRouteDeps): CounterExte
   app.get('/counters/:sku', async (req, res) => {
     const { sku } = params(req, skuParams);
     await requireKnownSku(wb, res, sku);
-    res.json(await readCounters(deps.prisma, wb.counters, sku));
+    res.json(await databaseOr503(res, () => readCounters(deps.prisma, wb.counters, sku)));
   });
 
   app.get('/leaderboard/top-sellers', async (req, res) => {
     const { limit } = query(req, topSellersQuery);
-    res.json({ limit, ...(await topSellers(wb.counters, deps.prisma, limit)) });
+    res.json({ limit, ...(await databaseOr503(res, () => topSellers(wb.counters, deps.prisma, limit))) });
   });
 
   mountBullBoard(app, [wb.queue]);

@@ -72,7 +72,7 @@ export interface ReservationsDeps {
   loader: StockLoader;
   prisma: Prisma;
   catalog: CatalogClient;
-  /** Counts units sold (inventory-B's write-behind counters); a failure is logged, not fatal. */
+  /** Counts units sold (the write-behind counters); a failure is logged, not fatal. */
   recordSale(sale: Sale): Promise<void>;
   logger: Logger;
 }

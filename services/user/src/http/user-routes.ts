@@ -1,5 +1,5 @@
 import type { CacheRead } from '@cachelab/cache';
-import { body, HttpError, intId, params } from '@cachelab/http-kit';
+import { body, HttpError, intId, params, rateLimit } from '@cachelab/http-kit';
 import type { Express, Response } from 'express';
 import { z } from 'zod';
 import type { UserCaches } from '../caching/user-caches';
@@ -7,7 +7,6 @@ import { toProfile, type Profile } from '../caching/profile';
 import type { Prisma } from '../db/client';
 import { EmailTakenError } from '../db/errors';
 import { createUser, deleteUser, findUser, updateUser, userSummary } from '../db/users';
-import { rateLimit } from './rate-limit';
 
 const idParams = z.object({ id: intId() });
 const email = z.email().max(254).transform((value) => value.toLowerCase());

@@ -1,0 +1,19 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The vitest config of a service, whose tests run against the native stack: `export default
+ * serviceTestConfig` in its vitest.config.ts. Kept out of the package index so that test code
+ * importing `@cachelab/testing` does not load vitest's config API.
+ */
+export const serviceTestConfig = defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Migrates the service's test database once per run.
+    globalSetup: ['test/support/global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    // The files share one test database and some stop parts of Redis: one file at a time.
+    fileParallelism: false,
+  },
+});
