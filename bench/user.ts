@@ -128,7 +128,16 @@ function serviceChecks(server: ChildServer, kind: ServerKind): Variant['observe'
       const queries = delta(ORIGIN_QUERIES, { operation: 'user.find' });
       if (kind === 'cache-off') return { dbQueriesPerRequest: queries / Math.max(1, figures.requests) };
       const reads = delta(CACHE_REQUESTS, PROFILE);
-      return { hitRatio: delta(CACHE_REQUESTS, { ...PROFILE, result: 'hit' }) / Math.max(1, reads), dbQueriesPerRequest: queries / Math.max(1, reads) };
+      const checks: Record<string, number> = {
+        hitRatio: delta(CACHE_REQUESTS, { ...PROFILE, result: 'hit' }) / Math.max(1, reads),
+        dbQueriesPerRequest: queries / Math.max(1, reads),
+      };
+      // Reads that were not hits, by result: `bypass` means Redis failed or was slow (the breaker).
+      for (const result of new Set(after.filter((s) => s.name === CACHE_REQUESTS).map((s) => s.labels.result ?? ''))) {
+        const count = result === 'hit' ? 0 : delta(CACHE_REQUESTS, { ...PROFILE, result });
+        if (count > 0) checks[`reads.${result}`] = count;
+      }
+      return checks;
     };
   };
 }

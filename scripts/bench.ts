@@ -3,6 +3,7 @@
 // appends the run to .cachelab/reports/bench-<part>.json. Exits 1 on errors (a part that throws,
 // failed requests), never for a missed target: those are printed as MISS. See docs/benchmarks.md.
 import { parseArgs } from 'node:util';
+import { ConfigError } from '@cachelab/config';
 import { availableParts, loadPart } from '../bench/lib/parts';
 import { progress } from '../bench/lib/progress';
 import { appendRun, describeMachine, formatChecks, formatRatio, formatTable } from '../bench/lib/report';
@@ -70,7 +71,9 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(`[bench] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    // A bad BENCH_* value is a message for a person, not a stack trace.
+    const text = error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+    console.error(`[bench] ${text}`);
     process.exitCode = 1;
   },
 );

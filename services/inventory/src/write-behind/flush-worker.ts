@@ -48,6 +48,9 @@ function trackDuplicates(client: RedisClient): RedisClient[] {
   return copies;
 }
 
+/** About 30 s of retries with backoff. */
+const SCHEDULE_ATTEMPTS = 8;
+
 export function startFlushWorker(deps: FlushWorkerDeps): FlushWorker {
   const { config, logger, connection } = deps;
   let release!: () => void;
@@ -67,10 +70,22 @@ export function startFlushWorker(deps: FlushWorkerDeps): FlushWorker {
   // scheduled jobs that a worker killed at the wrong moment may have broken.
   const scheduler = createFlushQueue(connection, config);
   scheduler.on('error', (error: Error) => logger.debug({ err: error }, 'flush scheduler error'));
-  const ready = scheduleFlushes(scheduler, config).catch((error: unknown) => {
-    logger.error({ err: error }, 'could not create the flush job schedulers');
-    throw error;
-  });
+  // A failover or a resharding at start answers MOVED/CLUSTERDOWN for a few seconds: retry
+  // with backoff before giving up, rather than dying on a passing topology change.
+  const ready = (async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await scheduleFlushes(scheduler, config);
+      } catch (error) {
+        if (attempt >= SCHEDULE_ATTEMPTS) {
+          logger.error({ err: error, attempts: attempt }, 'could not create the flush job schedulers');
+          throw error;
+        }
+        logger.warn({ err: error, attempt }, 'creating the flush job schedulers failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** attempt, 5_000)));
+      }
+    }
+  })();
   ready.catch(() => undefined);
 
   // A Redis that lost its data (a restart without persistence) loses the schedulers too, and
