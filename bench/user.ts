@@ -23,9 +23,15 @@ import type { BenchPart, BenchResult } from './lib/types';
 const HIT_PATH_TARGET = 0.8;
 /** Ids the seed creates by default (services/user/scripts/seed.ts). */
 const SEED_USERS = 2000;
-/** Longer than any run, so that no entry expires mid-round and turns a hit round into misses. */
-const ENTRY_TTL_MS = 3_600_000;
-const BASELINE_PREFIX = 'bench.baseline:';
+/** Longer than any run (less 10 % jitter), so that no entry expires mid-round and turns hits into misses. */
+const ENTRY_TTL_MS = 6 * 3_600_000;
+/**
+ * A keyspace per run: the stack's service and test suites on the same Redis never see the
+ * bench's entries, and entries of an earlier run, expiring one by one, never mix misses into a
+ * hit round. (They go away with their TTL.)
+ */
+const KEY_PREFIX = `bench.${Date.now().toString(36)}.`;
+const BASELINE_PREFIX = `${KEY_PREFIX}baseline:`;
 
 const CACHE_REQUESTS = 'cachelab_cache_requests_total';
 const ORIGIN_QUERIES = 'cachelab_origin_queries_total';
@@ -51,9 +57,7 @@ function childEnv(kind: ServerKind, port: number): NodeJS.ProcessEnv {
     CACHELAB_STATE_DIR: workDir(kind),
     PROFILE_TTL_MS: String(ENTRY_TTL_MS),
     BASELINE_KEY_PREFIX: BASELINE_PREFIX,
-    // A keyspace of its own: the stack's service and test runs on the same Redis never see (or
-    // invalidate, or tombstone) the bench's entries.
-    CACHE_KEY_PREFIX: 'bench.',
+    CACHE_KEY_PREFIX: KEY_PREFIX,
   };
   // "Tracing on" is the configuration a developer runs: spans to the JSON-lines file.
   delete env.OTEL_EXPORTER_OTLP_ENDPOINT;

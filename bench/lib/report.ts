@@ -73,7 +73,7 @@ export function formatRatio(ratio: Ratio): string {
 export function formatChecks(results: readonly BenchResult[]): string[] {
   return results.flatMap((r) => {
     const keys = [...new Set(r.rounds.flatMap((round) => Object.keys(round.checks ?? {})))];
-    const value = (v: number | undefined) => num(v, v !== undefined && Number.isInteger(v) ? 0 : 3);
+    const value = (v: number | undefined) => num(v, v !== undefined && Number.isInteger(v) && Math.abs(v) > 1 ? 0 : 3);
     const checks = keys.map((key) => `${key} ${r.rounds.map((round) => value(round.checks?.[key])).join(' / ')}`);
     const notes = Object.entries(r.notes ?? {}).map(([key, value]) => `${key} ${typeof value === 'number' ? num(value, 2) : value}`);
     return checks.length + notes.length > 0 ? [`${r.id}: ${[...checks, ...notes].join('; ')}`] : [];

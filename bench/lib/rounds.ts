@@ -55,7 +55,7 @@ async function measureOnce(variant: Variant, settings: BenchSettings): Promise<R
   };
   const failed = figures.failed > 0 ? `  FAILED ${figures.failed} (${JSON.stringify(figures.statusCodes)})` : '';
   progress(
-    `${variant.id.padEnd(12)} ${fmt(figures.rps).padStart(7)} req/s  p50 ${fmt(figures.p50Ms, 2)} ms  p99 ${fmt(figures.p99Ms, 2)} ms  server cpu ${fmt(serverCpuCores, 2)} (${fmt(cpuUsPerRequest)} us/req)${Object.entries(checks).map(([k, v]) => `  ${k} ${fmt(v, Number.isInteger(v) ? 0 : 3)}`).join('')}${failed}`,
+    `${variant.id.padEnd(12)} ${fmt(figures.rps).padStart(7)} req/s  p50 ${fmt(figures.p50Ms, 2)} ms  p99 ${fmt(figures.p99Ms, 2)} ms  server cpu ${fmt(serverCpuCores, 2)} (${fmt(cpuUsPerRequest)} us/req)${Object.entries(checks).map(([k, v]) => `  ${k} ${fmt(v, Number.isInteger(v) && Math.abs(v) > 1 ? 0 : 3)}`).join('')}${failed}`,
   );
   return round;
 }
