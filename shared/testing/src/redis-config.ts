@@ -24,3 +24,22 @@ export function testRedisConfig(mode: RedisMode = testRedisMode()): RedisConnect
     password: process.env.REDIS_PASSWORD ?? 'cachelab',
   };
 }
+
+/**
+ * The environment every service test instance starts with: the suite's Redis (REDIS_MODE) and the
+ * service's test database. `PORT` is a placeholder: test servers listen on a free port.
+ */
+export function serviceTestEnv(databaseUrl: string, overrides: Record<string, string> = {}): Record<string, string> {
+  const redis = testRedisConfig();
+  const list = (nodes: HostPort[]) => nodes.map((node) => `${node.host}:${node.port}`).join(',');
+  return {
+    DATABASE_URL: databaseUrl,
+    REDIS_MODE: redis.mode,
+    REDIS_NODES: list(redis.nodes),
+    REDIS_SENTINELS: list(redis.sentinels),
+    REDIS_PASSWORD: redis.password ?? '',
+    LOG_LEVEL: 'warn',
+    PORT: '3999',
+    ...overrides,
+  };
+}

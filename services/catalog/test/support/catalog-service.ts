@@ -1,6 +1,6 @@
 import { serve } from '@cachelab/http-kit';
 import { waitForReady, type RedisConnectionConfig } from '@cachelab/redis';
-import { testRedisConfig, uniqueName } from '@cachelab/testing';
+import { serviceTestEnv, uniqueName } from '@cachelab/testing';
 import { loadCatalogConfig, type CatalogServiceConfig } from '../../src/config';
 import type { CatalogHooks } from '../../src/caching/product-writes';
 import { createCatalogService, type CatalogService } from '../../src/service';
@@ -21,17 +21,10 @@ export const filePrefix = () => `${uniqueName('t')}-`;
 
 /** The environment a test instance runs with: the suite's Redis (REDIS_MODE) and test database. */
 export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
-  const redis = testRedisConfig();
-  return {
-    DATABASE_URL: testDatabaseUrl,
-    REDIS_MODE: redis.mode,
-    REDIS_NODES: redis.nodes.map((node) => `${node.host}:${node.port}`).join(','),
-    REDIS_SENTINELS: redis.sentinels.map((node) => `${node.host}:${node.port}`).join(','),
-    REDIS_PASSWORD: redis.password ?? '',
+  return serviceTestEnv(testDatabaseUrl, {
     LOG_LEVEL: 'error',
-    PORT: '3999', // not used: startCatalogService listens on a free port
     ...overrides,
-  };
+  });
 }
 
 /** The catalog service in this process, on a free port, once its Redis connection is ready. */

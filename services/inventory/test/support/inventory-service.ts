@@ -1,6 +1,6 @@
 import { serve } from '@cachelab/http-kit';
 import { waitForReady, type RedisConnectionConfig } from '@cachelab/redis';
-import { testRedisConfig } from '@cachelab/testing';
+import { serviceTestEnv } from '@cachelab/testing';
 import { loadInventoryConfig, type InventoryServiceConfig } from '../../src/config';
 import { createInventoryService, type InventoryService } from '../../src/service';
 import { testDatabaseUrl } from '../helpers/db';
@@ -14,19 +14,11 @@ export interface RunningService {
 
 /** The environment a test instance runs with: the suite's Redis (REDIS_MODE) and test database. */
 export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
-  const redis = testRedisConfig();
-  return {
-    DATABASE_URL: testDatabaseUrl,
-    REDIS_MODE: redis.mode,
-    REDIS_NODES: redis.nodes.map((node) => `${node.host}:${node.port}`).join(','),
-    REDIS_SENTINELS: redis.sentinels.map((node) => `${node.host}:${node.port}`).join(','),
-    REDIS_PASSWORD: redis.password ?? '',
-    LOG_LEVEL: 'warn',
-    PORT: '3999', // not used: startInventoryService listens on a free port
+  return serviceTestEnv(testDatabaseUrl, {
     // Nothing listens there: a test that needs the catalog passes CATALOG_URL (a CatalogStub).
     CATALOG_URL: 'http://127.0.0.1:9',
     ...overrides,
-  };
+  });
 }
 
 /** The inventory service in this process, on a free port, with its Redis connection ready. */

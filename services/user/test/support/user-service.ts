@@ -1,6 +1,6 @@
 import { serve } from '@cachelab/http-kit';
 import type { RedisConnectionConfig } from '@cachelab/redis';
-import { testRedisConfig, uniqueName, waitFor } from '@cachelab/testing';
+import { serviceTestEnv, uniqueName, waitFor } from '@cachelab/testing';
 import { loadUserConfig, type UserServiceConfig } from '../../src/config';
 import { createUserService, type UserService } from '../../src/service';
 import { testDatabaseUrl } from '../helpers/db';
@@ -20,18 +20,10 @@ const KEY_PREFIX = `${uniqueName('run')}.`;
 
 /** The environment a test instance runs with: the suite's Redis (REDIS_MODE) and test database. */
 export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
-  const redis = testRedisConfig();
-  return {
-    DATABASE_URL: testDatabaseUrl,
-    REDIS_MODE: redis.mode,
-    REDIS_NODES: redis.nodes.map((node) => `${node.host}:${node.port}`).join(','),
-    REDIS_SENTINELS: redis.sentinels.map((node) => `${node.host}:${node.port}`).join(','),
-    REDIS_PASSWORD: redis.password ?? '',
-    LOG_LEVEL: 'warn',
+  return serviceTestEnv(testDatabaseUrl, {
     CACHE_KEY_PREFIX: KEY_PREFIX,
-    PORT: '3999', // not used: startUserService listens on a free port
     ...overrides,
-  };
+  });
 }
 
 /** The user service in this process, on a free port. */
