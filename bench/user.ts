@@ -12,6 +12,7 @@ import { startServer, freePort, type ChildServer } from './lib/child-server';
 import { formatProfile, summarizeProfile } from './lib/cpu-profile';
 import { cycle } from './lib/load';
 import { progress } from './lib/progress';
+import { unlinkByPrefix } from './lib/redis-keys';
 import { scrape, total, type Sample } from './lib/prometheus';
 import { measureInterleaved, ratio, type Variant } from './lib/rounds';
 import { countIds, runServiceScript } from './lib/service-data';
@@ -28,9 +29,9 @@ const ENTRY_TTL_MS = 6 * 3_600_000;
 /**
  * A keyspace per run: the stack's service and test suites on the same Redis never see the
  * bench's entries, and entries of an earlier run, expiring one by one, never mix misses into a
- * hit round. (They go away with their TTL.)
+ * hit round. Deleted at the end of the run (and gone with their TTL if the run is killed).
  */
-const KEY_PREFIX = `bench.${Date.now().toString(36)}.`;
+const KEY_PREFIX = `bench.user-${Date.now().toString(36)}.`;
 const BASELINE_PREFIX = `${KEY_PREFIX}baseline:`;
 
 const CACHE_REQUESTS = 'cachelab_cache_requests_total';
@@ -198,6 +199,7 @@ async function run(): Promise<BenchResult[]> {
     return results;
   } finally {
     await Promise.all([...servers.values()].map((s) => s.stop()));
+    await unlinkByPrefix(redis, KEY_PREFIX).catch((error: unknown) => progress(`could not delete the keys ${KEY_PREFIX}*: ${String(error)}`));
     await closeRedis(redis);
   }
 }
