@@ -1,5 +1,5 @@
 import { closeRedis, createRedis, type RedisClient } from '@cachelab/redis';
-import { testRedisConfig } from '@cachelab/testing';
+import { testRedisConfig, waitFor } from '@cachelab/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCategory, freshSku, sql } from './helpers/db';
 import { createProduct, keysOf } from './support/catalog-api';
@@ -14,16 +14,28 @@ let categoryId: number;
 beforeAll(async () => {
   const prefix = filePrefix();
   keys = keysOf(prefix);
-  // Sized for the products there are, so the measured false-positive rate is the one at capacity.
+  // At least 1,000 products (a fresh test database has only what earlier files created), and a
+  // filter sized for exactly the products there are: the measured false-positive rate is then
+  // the one at capacity.
+  const fillCategory = await createCategory('Bloom fill');
+  await sql(
+    `INSERT INTO "Product" (sku, name, "priceCents", "categoryId", "updatedAt")
+     SELECT $1 || g, 'Bloom fill ' || g, 100, $2, now()
+       FROM generate_series(1, GREATEST(0, 1000 - (SELECT count(*) FROM "Product"))::int) AS g`,
+    [freshSku('BLOOMFILL') + '-', fillCategory],
+  );
   const [{ n }] = (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM "Product"`)) as [{ n: number }];
-  const env = { CACHE_KEY_PREFIX: prefix, BLOOM_FALSE_POSITIVE_RATE: '0.01', BLOOM_EXPECTED_ITEMS: String(Math.max(1000, n)) };
+  const env = { CACHE_KEY_PREFIX: prefix, BLOOM_FALSE_POSITIVE_RATE: '0.01', BLOOM_EXPECTED_ITEMS: String(n) };
   [a, b] = await Promise.all([startCatalogService(env), startCatalogService(env)]);
+  // The services start while the filter is (re)built from the database; until then it answers
+  // "maybe" (fail open). The tests are about the built filter.
+  await waitFor(async () => (await a.service.reads.bloom!.stats())?.builtAt, { timeoutMs: 30_000, what: 'the Bloom filter to be built' });
   redis = createRedis(testRedisConfig(), { commandTimeoutMs: 5_000 });
   categoryId = await createCategory();
 });
 afterAll(async () => {
   await Promise.all([a?.close(), b?.close()]);
-  await closeRedis(redis);
+  if (redis) await closeRedis(redis);
 });
 
 const origin = async () => {

@@ -27,7 +27,9 @@ describe('stampede protection', () => {
     expect(load.calls).toBe(1);
     expect(results.every((read) => read.value === 'value')).toBe(true);
     expect(results.filter((read) => read.result === 'miss')).toHaveLength(1);
-    expect(results.filter((read) => read.result === 'coalesced')).toHaveLength(n - 1);
+    // The others waited for that load, or (a connection slower to answer its lookup) found its
+    // value already written: either way without a load of their own.
+    expect(results.filter((read) => read.result === 'coalesced' || read.result === 'hit')).toHaveLength(n - 1);
   });
 
   it('waiters fall back to the database when the lease owner never delivers', async () => {
