@@ -27,9 +27,9 @@ afterAll(async () => {
   await closePool();
 });
 
-function pausedWorker(stage: 'claimed' | 'applied'): WriteBehind {
+function pausedWorker(stage?: 'claimed' | 'applied'): WriteBehind {
   return createWriteBehind({
-    env: testEnv({ ...wb, WRITE_BEHIND_PAUSE_AT: stage }),
+    env: testEnv(stage ? { ...wb, WRITE_BEHIND_PAUSE_AT: stage } : wb),
     databaseUrl: testDatabaseUrl,
     serviceRedis: testRedisConfig(),
     prisma: svc.service.prisma,
@@ -56,6 +56,11 @@ describe('persisted + pending while a flush is half-way', () => {
 
     await worker.close(); // shutdown lets the paused flush finish its batch
     expect(await counters(sku)).toEqual({ persisted: 30, pending: 10 });
+
+    // Leave nothing pending: a paused worker of the next test pauses on the first batch it meets.
+    const drain = pausedWorker();
+    await waitFor(async () => (await counters(sku)).pending === 0, { what: 'the last views to be flushed' });
+    await drain.close();
   });
 
   it('a committed but unacknowledged batch counts as persisted only', async () => {
