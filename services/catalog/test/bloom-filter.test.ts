@@ -1,4 +1,4 @@
-import { closeRedis, createRedis, type RedisClient } from '@cachelab/redis';
+import { closeRedis, createRedis, waitForReady, type RedisClient } from '@cachelab/redis';
 import { testRedisConfig, waitFor } from '@cachelab/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCategory, freshSku, sql } from './helpers/db';
@@ -31,6 +31,7 @@ beforeAll(async () => {
   // "maybe" (fail open). The tests are about the built filter.
   await waitFor(async () => (await a.service.reads.bloom!.stats())?.builtAt, { timeoutMs: 30_000, what: 'the Bloom filter to be built' });
   redis = createRedis(testRedisConfig(), { commandTimeoutMs: 5_000 });
+  await waitForReady(redis); // a cache connection has no offline queue
   categoryId = await createCategory();
 });
 afterAll(async () => {

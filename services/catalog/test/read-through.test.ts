@@ -1,4 +1,4 @@
-import { closeRedis, createRedis, type RedisClient } from '@cachelab/redis';
+import { closeRedis, createRedis, waitForReady, type RedisClient } from '@cachelab/redis';
 import { readCounter } from '@cachelab/telemetry';
 import { testRedisConfig } from '@cachelab/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ beforeAll(async () => {
   const prefix = filePrefix();
   keys = keysOf(prefix);
   redis = createRedis(testRedisConfig(), { commandTimeoutMs: 5_000 });
+  await waitForReady(redis); // a cache connection has no offline queue
   // A burst of hundreds of requests on a busy 2-core machine can hold a command past the default
   // 500 ms timeout; the breaker would then open and send reads around the cache.
   const env = { CACHE_KEY_PREFIX: prefix, REDIS_COMMAND_TIMEOUT_MS: '3000' };
