@@ -13,7 +13,7 @@ import { freePort, startServer, type ChildServer } from './lib/child-server';
 import { cycle, type LoadFigures } from './lib/load';
 import { progress } from './lib/progress';
 import { scrape, total } from './lib/prometheus';
-import { measureInterleaved, ratio, type Variant } from './lib/rounds';
+import { measureInterleaved, ratio, summarizeRounds, type Variant } from './lib/rounds';
 import { countIds, runServiceScript } from './lib/service-data';
 import { benchSettings, type BenchSettings } from './lib/settings';
 import type { BenchPart, BenchResult, RoundFigures } from './lib/types';
@@ -193,21 +193,7 @@ async function measureWrites(servers: { id: string; label: string; server: Child
       progress(`${id.padEnd(14)} ${figures.rps.toFixed(0).padStart(6)} writes/s  p50 ${figures.p50Ms.toFixed(2)} ms  p99 ${figures.p99Ms.toFixed(2)} ms  read-after-write hit ratio ${checks.readAfterWriteHitRatio.toFixed(2)}`);
     }
   }
-  return servers.map(({ id, label }) => {
-    const figures = rounds.get(id)!;
-    return {
-      id,
-      label,
-      rps: median(figures.map((f) => f.rps)),
-      p50Ms: median(figures.map((f) => f.p50Ms)),
-      p99Ms: median(figures.map((f) => f.p99Ms)),
-      serverCpuCores: median(figures.map((f) => f.serverCpuCores ?? Number.NaN)),
-      cpuUsPerRequest: median(figures.map((f) => f.cpuUsPerRequest ?? Number.NaN)),
-      failedRequests: figures.reduce((sum, f) => sum + f.failed, 0),
-      rounds: figures,
-      ratios: [],
-    };
-  });
+  return servers.map(({ id, label }) => summarizeRounds(id, label, rounds.get(id)!));
 }
 
 /**
@@ -251,13 +237,6 @@ async function measureStaleness(a: ChildServer, b: ChildServer, ids: readonly nu
     rounds: [round],
     ratios: [],
   };
-}
-
-function median(values: number[]): number {
-  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 async function run(): Promise<BenchResult[]> {

@@ -13,7 +13,7 @@ import { statePath } from '../infra/native/paths';
 import { serviceDir } from '../infra/native/services';
 import { freePort, startServer, type ChildServer } from './lib/child-server';
 import { progress } from './lib/progress';
-import { ratio } from './lib/rounds';
+import { ratio, summarizeRounds } from './lib/rounds';
 import { benchSettings, type BenchSettings } from './lib/settings';
 import type { BenchPart, BenchResult, RoundFigures } from './lib/types';
 
@@ -95,12 +95,6 @@ interface Variant {
   /** Runs one measured window (after its warm-up) and returns its figures and checks. */
   measure(settings: BenchSettings): Promise<RoundFigures>;
 }
-
-const median = (values: number[]) => {
-  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length === 0 ? Number.NaN : sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 function httpVariant(server: ChildServer, lab: LabStrategies, strategy: Strategy, label: string): Variant {
   const url = `${server.origin}/lab/reserve/${HOT_SKU}?strategy=${strategy}`;
@@ -191,18 +185,7 @@ async function run(): Promise<BenchResult[]> {
     const results: BenchResult[] = variants.map((variant) => {
       const figures = rounds.get(variant.id)!;
       // Naive "failures" do not exist: its oversell shows in unitsTakenPerSuccess below 1.
-      return {
-        id: variant.id,
-        label: variant.label,
-        rps: median(figures.map((f) => f.rps)),
-        p50Ms: median(figures.map((f) => f.p50Ms)),
-        p99Ms: median(figures.map((f) => f.p99Ms)),
-        serverCpuCores: median(figures.map((f) => f.serverCpuCores ?? Number.NaN)),
-        cpuUsPerRequest: median(figures.map((f) => f.cpuUsPerRequest ?? Number.NaN)),
-        failedRequests: figures.reduce((sum, f) => sum + f.failed, 0),
-        rounds: figures,
-        ratios: [],
-      };
+      return summarizeRounds(variant.id, variant.label, figures);
     });
     const byId = new Map(results.map((r) => [r.id, r]));
     byId.get('http-lua')!.ratios.push(

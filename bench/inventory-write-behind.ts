@@ -21,7 +21,7 @@ import { waitFor } from '../infra/native/wait';
 import { freePort, startServer, type ChildServer } from './lib/child-server';
 import { progress } from './lib/progress';
 import { scrape, total } from './lib/prometheus';
-import { ratio } from './lib/rounds';
+import { median, ratio, summarizeRounds } from './lib/rounds';
 import { runServiceScript } from './lib/service-data';
 import { benchSettings, type BenchSettings } from './lib/settings';
 import type { BenchPart, BenchResult, RoundFigures } from './lib/types';
@@ -212,12 +212,6 @@ async function measure(variant: Variant, settings: BenchSettings, nextPath: () =
   };
 }
 
-const median = (values: number[]) => {
-  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length === 0 ? Number.NaN : sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
 /** Migrated, with SKU-1..SKU-count in Stock (the service answers 404 to views of other SKUs). */
 async function prepareDatabase(count: number): Promise<void> {
   const url = databaseUrl(DATABASE);
@@ -257,16 +251,7 @@ async function run(): Promise<BenchResult[]> {
       const perStatement = median(figures.map((f) => f.checks?.incrementsPerStatement ?? Number.NaN));
       const mismatch = figures.reduce((sum, f) => sum + Math.abs(f.checks?.persistedMinusAcknowledged ?? 0), 0);
       return {
-        id: kind,
-        label: LABELS[kind],
-        rps: median(figures.map((f) => f.rps)),
-        p50Ms: median(figures.map((f) => f.p50Ms)),
-        p99Ms: median(figures.map((f) => f.p99Ms)),
-        serverCpuCores: median(figures.map((f) => f.serverCpuCores ?? Number.NaN)),
-        cpuUsPerRequest: median(figures.map((f) => f.cpuUsPerRequest ?? Number.NaN)),
-        failedRequests: figures.reduce((sum, f) => sum + f.failed, 0),
-        rounds: figures,
-        ratios: [],
+        ...summarizeRounds(kind, LABELS[kind], figures),
         notes: {
           incrementsPerStatement: Number(perStatement.toFixed(1)),
           ...(kind === 'write-through' ? {} : { acknowledgedButNotPersisted: mismatch }),

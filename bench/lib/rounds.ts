@@ -20,7 +20,8 @@ export interface Variant {
   observe?: () => Promise<(figures: LoadFigures) => Promise<Record<string, number>>>;
 }
 
-const median = (values: number[]): number => {
+/** The median of the values that are numbers (NaN when there is none). */
+export const median = (values: number[]): number => {
   const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;
   const mid = Math.floor(sorted.length / 2);
@@ -79,21 +80,23 @@ export async function measureInterleaved(variants: readonly Variant[], settings:
       rounds.get(variant.id)?.push(await measureOnce(variant, settings));
     }
   }
-  return variants.map((variant) => {
-    const figures = rounds.get(variant.id) as RoundFigures[];
-    return {
-      id: variant.id,
-      label: variant.label,
-      rps: median(figures.map((f) => f.rps)),
-      p50Ms: median(figures.map((f) => f.p50Ms)),
-      p99Ms: median(figures.map((f) => f.p99Ms)),
-      serverCpuCores: median(figures.map((f) => f.serverCpuCores ?? Number.NaN)),
-      cpuUsPerRequest: median(figures.map((f) => f.cpuUsPerRequest ?? Number.NaN)),
-      failedRequests: figures.reduce((sum, f) => sum + f.failed, 0),
-      rounds: figures,
-      ratios: [],
-    };
-  });
+  return variants.map((variant) => summarizeRounds(variant.id, variant.label, rounds.get(variant.id) as RoundFigures[]));
+}
+
+/** One variant's rounds as a result: medians of the rounds, failures summed, no ratios yet. */
+export function summarizeRounds(id: string, label: string, figures: RoundFigures[]): BenchResult {
+  return {
+    id,
+    label,
+    rps: median(figures.map((f) => f.rps)),
+    p50Ms: median(figures.map((f) => f.p50Ms)),
+    p99Ms: median(figures.map((f) => f.p99Ms)),
+    serverCpuCores: median(figures.map((f) => f.serverCpuCores ?? Number.NaN)),
+    cpuUsPerRequest: median(figures.map((f) => f.cpuUsPerRequest ?? Number.NaN)),
+    failedRequests: figures.reduce((sum, f) => sum + f.failed, 0),
+    rounds: figures,
+    ratios: [],
+  };
 }
 
 const FIGURE: Record<Ratio['metric'], (r: BenchResult) => number> = {
