@@ -1,27 +1,22 @@
-import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabaseUrl } from './helpers/db';
+import { sql } from './helpers/db';
 import { startFixture, type Fixture } from './support/fixture';
 import { call, post } from './support/http';
 import { freshOrderId, freshSku } from './support/skus';
 
 let fx: Fixture;
-let pg: Client;
 
 beforeAll(async () => {
   fx = await startFixture();
-  pg = new Client({ connectionString: testDatabaseUrl });
-  await pg.connect();
 });
 
 afterAll(async () => {
-  await pg?.end();
   await fx?.close();
 });
 
 const available = async (sku: string) => (await call(`${fx.url}/stock/${sku}`)).body.available as number;
 const reservedRows = async (orderId: string) =>
-  (await pg.query(`SELECT sku, qty FROM "Reservation" WHERE "orderId" = $1 AND status = 'reserved' ORDER BY sku`, [orderId])).rows;
+  sql(`SELECT sku, qty FROM "Reservation" WHERE "orderId" = $1 AND status = 'reserved' ORDER BY sku`, [orderId]);
 
 describe('an order of several SKUs', () => {
   it('reserves every line and answers 201 with what remains of each', async () => {

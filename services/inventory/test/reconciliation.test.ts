@@ -2,27 +2,22 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createLogger } from '@cachelab/telemetry';
-import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stockKeys } from '../src/stock/keys';
 import { reconcileStock, type ReconcileOptions } from '../src/stock/reconcile';
-import { testDatabaseUrl } from './helpers/db';
+import { sql } from './helpers/db';
 import { startFixture, type Fixture } from './support/fixture';
 import { testEnv } from './support/inventory-service';
 import { call, post } from './support/http';
 import { freshOrderId } from './support/skus';
 
 let fx: Fixture;
-let pg: Client;
 
 beforeAll(async () => {
   fx = await startFixture();
-  pg = new Client({ connectionString: testDatabaseUrl });
-  await pg.connect();
 });
 
 afterAll(async () => {
-  await pg?.end();
   await fx?.close();
 });
 
@@ -133,14 +128,14 @@ describe('drift in either direction is reported and repaired', () => {
 
     expect(report.releasesRecorded).toBe(1);
     expect(report.drifted[0]!.changes).toEqual([{ kind: 'released_in_redis', orderId: keep2, qty: 7 }]);
-    const { rows } = await pg.query(`SELECT status FROM "Reservation" WHERE sku = $1 AND "orderId" = $2`, [sku, keep2]);
+    const rows = await sql(`SELECT status FROM "Reservation" WHERE sku = $1 AND "orderId" = $2`, [sku, keep2]);
     expect(rows).toEqual([{ status: 'released' }]);
     expect(await available(sku)).toBe(45);
   });
 
   it('a release Postgres recorded but Redis missed gives the units back in Redis', async () => {
     const { sku, keep1 } = await skuWithHistory();
-    await pg.query(`UPDATE "Reservation" SET status = 'released', "releasedAt" = now() WHERE sku = $1 AND "orderId" = $2`, [sku, keep1]);
+    await sql(`UPDATE "Reservation" SET status = 'released', "releasedAt" = now() WHERE sku = $1 AND "orderId" = $2`, [sku, keep1]);
 
     const report = await reconcile([sku]);
 

@@ -1,27 +1,22 @@
-import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabaseUrl } from './helpers/db';
+import { sql } from './helpers/db';
 import { startFixture, type Fixture } from './support/fixture';
 import { call, post } from './support/http';
 import { freshOrderId } from './support/skus';
 
 let fx: Fixture;
-let pg: Client;
 
 beforeAll(async () => {
   fx = await startFixture();
-  pg = new Client({ connectionString: testDatabaseUrl });
-  await pg.connect();
 });
 
 afterAll(async () => {
-  await pg?.end();
   await fx?.close();
 });
 
 const available = async (sku: string) => (await call(`${fx.url}/stock/${sku}`)).body.available as number;
 const rows = async (sku: string) =>
-  (await pg.query(`SELECT "orderId", qty, status FROM "Reservation" WHERE sku = $1 ORDER BY id`, [sku])).rows;
+  sql(`SELECT "orderId", qty, status FROM "Reservation" WHERE sku = $1 ORDER BY id`, [sku]);
 
 describe('a reservation', () => {
   it('takes the units and answers what remains; Postgres records it', async () => {
@@ -164,6 +159,6 @@ describe('a restock', () => {
     const sku = await fx.stockedSku(7);
 
     expect(await available(sku)).toBe(7);
-    expect((await pg.query(`SELECT total FROM "Stock" WHERE sku = $1`, [sku])).rows).toEqual([{ total: 7 }]);
+    expect(await sql(`SELECT total FROM "Stock" WHERE sku = $1`, [sku])).toEqual([{ total: 7 }]);
   });
 });
