@@ -38,11 +38,16 @@ const CACHE_REQUESTS = 'cachelab_cache_requests_total';
 const ORIGIN_QUERIES = 'cachelab_origin_queries_total';
 const PROFILE = { pattern: 'cache-aside' };
 
-type ServerKind = 'baseline' | 'hit' | 'hit-untraced' | 'cache-off';
+type ServerKind = 'baseline' | 'baseline-traced' | 'hit' | 'hit-sampled' | 'hit-untraced' | 'cache-off';
+
+/** The head-sampling rate of the `hit-sampled` variant: a common production setting. */
+const SAMPLED_RATIO = 0.1;
 
 const LABELS: Record<ServerKind, string> = {
   baseline: 'bare Express + ioredis GET',
+  'baseline-traced': 'bare Express + ioredis GET, tracing on',
   hit: 'user-service, cache hit, tracing on',
+  'hit-sampled': `user-service, cache hit, tracing on, ${SAMPLED_RATIO * 100} % of traces sampled`,
   'hit-untraced': 'user-service, cache hit, tracing off',
   'cache-off': 'user-service, CACHE_ENABLED=false, tracing on',
 };
@@ -56,6 +61,8 @@ function childEnv(kind: ServerKind, port: number): NodeJS.ProcessEnv {
     ...serviceEnv('user', { PORT: String(port), OTEL_EXPORTER_OTLP_ENDPOINT: undefined }),
     // Each traced server writes its own span file, so that spans per request can be counted.
     CACHELAB_STATE_DIR: workDir(kind),
+    // Whole span files, not rotated, so that spans per request can be counted (deleted after the run).
+    CACHELAB_TRACE_FILE_MAX_MB: '0',
     PROFILE_TTL_MS: String(ENTRY_TTL_MS),
     BASELINE_KEY_PREFIX: BASELINE_PREFIX,
     CACHE_KEY_PREFIX: KEY_PREFIX,
@@ -63,7 +70,13 @@ function childEnv(kind: ServerKind, port: number): NodeJS.ProcessEnv {
   // "Tracing on" is the configuration a developer runs: spans to the JSON-lines file.
   delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
   delete env.CACHELAB_TELEMETRY;
+  delete env.OTEL_TRACES_SAMPLER;
+  delete env.OTEL_TRACES_SAMPLER_ARG;
   if (kind === 'hit-untraced') env.CACHELAB_TELEMETRY = 'off';
+  if (kind === 'baseline-traced') env.BASELINE_TRACING = 'on';
+  // The SDK's standard sampler variables: a new trace is kept with this probability, and a
+  // request that arrives with a `traceparent` follows its caller's decision.
+  if (kind === 'hit-sampled') Object.assign(env, { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(SAMPLED_RATIO) });
   if (kind === 'cache-off') env.CACHE_ENABLED = 'false';
   return env;
 }
@@ -71,7 +84,7 @@ function childEnv(kind: ServerKind, port: number): NodeJS.ProcessEnv {
 async function startKind(kind: ServerKind, settings: BenchSettings): Promise<ChildServer> {
   const port = await freePort();
   fs.rmSync(workDir(kind), { recursive: true, force: true });
-  const service = kind !== 'baseline';
+  const service = !kind.startsWith('baseline');
   return startServer({
     name: kind,
     entry: service ? 'src/main.ts' : path.join(repoRoot, 'bench', 'baseline-server.ts'),
@@ -159,7 +172,7 @@ async function run(): Promise<BenchResult[]> {
   await ensureInfra({ log: progress });
   await ensureUsers(settings.BENCH_IDS);
 
-  const kinds: ServerKind[] = ['baseline', 'hit', 'hit-untraced', 'cache-off'];
+  const kinds: ServerKind[] = ['baseline', 'baseline-traced', 'hit', 'hit-sampled', 'hit-untraced', 'cache-off'];
   const servers = new Map<ServerKind, ChildServer>();
   const redis = createRedis(redisConfigFromEnv(childEnv('baseline', 0)), { purpose: 'queue', connectionName: 'bench-user' });
   // ioredis reconnects by itself; an outage that matters shows up as a failed command.
@@ -180,7 +193,7 @@ async function run(): Promise<BenchResult[]> {
       server: server(kind),
       nextPath: cycle(ids, '/users/'),
       ...(kind === 'cache-off' ? {} : { prepare: rewarm }),
-      ...(kind === 'baseline' ? {} : { observe: serviceChecks(server(kind), kind) }),
+      ...(kind.startsWith('baseline') ? {} : { observe: serviceChecks(server(kind), kind) }),
     }));
     progress(
       `${settings.BENCH_ROUNDS} rounds x ${kinds.length} variants, each ${settings.BENCH_WARMUP} s warm-up + ${settings.BENCH_DURATION} s measured, ${settings.BENCH_CONNECTIONS} connections, ${ids.length} ids`,
@@ -189,7 +202,7 @@ async function run(): Promise<BenchResult[]> {
 
     const startupMs = new Map(kinds.map((kind) => [kind, server(kind).startupMs]));
     const served = new Map<ServerKind, number>();
-    for (const kind of kinds.filter((k) => k !== 'baseline')) served.set(kind, requestsServed(await scrape(server(kind).origin), kind));
+    for (const kind of kinds.filter((k) => !k.startsWith('baseline'))) served.set(kind, requestsServed(await scrape(server(kind).origin), kind));
     await Promise.all([...servers.values()].map((s) => s.stop()));
     servers.clear();
 
@@ -204,14 +217,18 @@ async function run(): Promise<BenchResult[]> {
   }
 }
 
-/** Spans written per request by the traced servers; the span files are deleted afterwards (hundreds of MB). */
+/**
+ * Spans written per request by the traced servers; the span files are deleted afterwards
+ * (hundreds of MB). The baseline counts no requests, so it gets its span count only.
+ */
 async function describeTracing(results: BenchResult[], served: Map<ServerKind, number>): Promise<void> {
   for (const result of results) {
-    const requests = served.get(result.id as ServerKind);
-    if (requests === undefined || result.id === 'hit-untraced') continue;
-    const file = workDir(result.id, 'traces', 'user-service.jsonl');
+    const kind = result.id as ServerKind;
+    if (kind === 'baseline' || kind === 'hit-untraced') continue;
+    const file = workDir(kind, 'traces', kind === 'baseline-traced' ? 'bench-baseline.jsonl' : 'user-service.jsonl');
     const { spans, bytes } = await spanFileStats(file);
-    result.notes = { spansPerRequest: spans / Math.max(1, requests), spanFileMB: bytes / 2 ** 20 };
+    const requests = served.get(kind);
+    result.notes = { ...(requests === undefined ? { spans } : { spansPerRequest: spans / Math.max(1, requests) }), spanFileMB: bytes / 2 ** 20 };
     fs.rmSync(file, { force: true });
   }
 }
@@ -219,17 +236,23 @@ async function describeTracing(results: BenchResult[], served: Map<ServerKind, n
 function addRatios(results: BenchResult[]): void {
   const byId = new Map(results.map((r) => [r.id, r]));
   const baseline = byId.get('baseline') as BenchResult;
+  const baselineTraced = byId.get('baseline-traced') as BenchResult;
   const hit = byId.get('hit') as BenchResult;
+  const sampled = byId.get('hit-sampled') as BenchResult;
   const untraced = byId.get('hit-untraced') as BenchResult;
   const cacheOff = byId.get('cache-off') as BenchResult;
   hit.ratios.push(
     ratio(hit, baseline, 'rps', 'hit path / bare baseline', HIT_PATH_TARGET),
     ratio(hit, baseline, 'p99', 'hit path / bare baseline'),
     ratio(hit, baseline, 'cpu', 'hit path / bare baseline'),
+    ratio(hit, baselineTraced, 'rps', 'hit path / bare baseline, both traced'),
+    ratio(hit, baselineTraced, 'cpu', 'hit path / bare baseline, both traced'),
     ratio(hit, untraced, 'rps', 'hit path, tracing on / tracing off'),
     ratio(hit, cacheOff, 'rps', 'hit path / cache off'),
   );
+  sampled.ratios.push(ratio(sampled, baseline, 'rps', `hit path, ${SAMPLED_RATIO * 100} % sampled / bare baseline`), ratio(sampled, baseline, 'cpu', `hit path, ${SAMPLED_RATIO * 100} % sampled / bare baseline`));
   untraced.ratios.push(ratio(untraced, baseline, 'rps', 'hit path, tracing off / bare baseline'), ratio(untraced, baseline, 'cpu', 'hit path, tracing off / bare baseline'));
+  baselineTraced.ratios.push(ratio(baselineTraced, baseline, 'rps', 'bare baseline, tracing on / off'), ratio(baselineTraced, baseline, 'cpu', 'bare baseline, tracing on / off'));
   cacheOff.ratios.push(ratio(cacheOff, baseline, 'rps', 'cache off / bare baseline'), ratio(cacheOff, baseline, 'p99', 'cache off / bare baseline'));
 }
 

@@ -84,11 +84,23 @@ async function answers200(url: string): Promise<boolean> {
   return response.status === 200;
 }
 
+function keepMainThreadProfile(dir: string, file: string): void {
+  if (!fs.existsSync(dir)) return;
+  const profiles = fs.readdirSync(dir).map((name) => path.join(dir, name));
+  const largest = profiles.sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];
+  if (largest) fs.renameSync(largest, file);
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
 /** Starts a server under test as a child process and resolves once `readyPath` answers 200. */
 export async function startServer(spec: ServerSpec): Promise<ChildServer> {
   fs.mkdirSync(path.dirname(spec.logFile), { recursive: true });
   const log = fs.openSync(spec.logFile, 'w');
-  const profiling = spec.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${spec.cpuProfileDir}`, `--cpu-prof-name=${spec.name}.cpuprofile`] : [];
+  // Each thread writes its own profile (tsx's loader runs in a worker): a directory per server,
+  // and the main thread's profile (the largest) becomes `<cpuProfileDir>/<name>.cpuprofile` on stop.
+  const threadProfiles = spec.cpuProfileDir ? path.join(spec.cpuProfileDir, `${spec.name}.threads`) : undefined;
+  if (threadProfiles) fs.rmSync(threadProfiles, { recursive: true, force: true });
+  const profiling = threadProfiles ? ['--cpu-prof', `--cpu-prof-dir=${threadProfiles}`] : [];
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, [...profiling, '--import', 'tsx', spec.entry], {
     cwd: spec.cwd,
@@ -132,6 +144,7 @@ export async function startServer(spec: ServerSpec): Promise<ChildServer> {
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
       await exit;
       clearTimeout(timer);
+      if (threadProfiles && spec.cpuProfileDir) keepMainThreadProfile(threadProfiles, path.join(spec.cpuProfileDir, `${spec.name}.cpuprofile`));
     },
   };
 }

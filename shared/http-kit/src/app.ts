@@ -1,10 +1,10 @@
 import express, { type Express, type RequestHandler } from 'express';
-import { pinoHttp, startTime } from 'pino-http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createLogger, type Logger } from '@cachelab/telemetry';
+import type { IncomingMessage } from 'node:http';
+import { createLogger, serverSpans, type Logger } from '@cachelab/telemetry';
 import { HttpError } from './errors';
 import { errorHandler, notFound } from './error-handler';
 import { mountHealth, type Readiness } from './health';
+import { requestLog } from './request-log';
 
 export interface AppOptions {
   serviceName: string;
@@ -36,37 +36,15 @@ const requireJson: RequestHandler = (req, _res, next) => {
   next();
 };
 
-/**
- * Quiet by default, because benchmarks run through here: a line per request only at debug.
- * Unexpected errors and 5xx HttpErrors (res.err, with the stack) at error; other 5xx such as a
- * failing /readyz, and slow requests, at warn.
- */
-function requestLogger(logger: Logger, slowRequestMs: number) {
-  return pinoHttp({
-    logger,
-    quietReqLogger: true,
-    serializers: {
-      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
-    customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) => {
-      if (error || res.err) return 'error';
-      if (res.statusCode >= 500 || Date.now() - res[startTime] >= slowRequestMs) return 'warn';
-      return 'debug';
-    },
-    // Without res.err, pino-http invents an Error (with its own stack) for every 5xx.
-    customErrorObject: (_req, res, _error, value: Record<string, unknown>) => (res.err ? value : { ...value, err: undefined }),
-  });
-}
-
-/** An Express 5 app with JSON parsing, JSON errors, /healthz, /readyz and /metrics. */
+/** An Express 5 app with a server span per request, JSON parsing, JSON errors, /healthz, /readyz and /metrics. */
 export function createApp(options: AppOptions): Express {
   const logger = options.logger ?? createLogger(options.serviceName);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  app.use(requestLogger(logger, options.slowRequestMs ?? 1000));
+  app.use(serverSpans());
+  app.use(requestLog(logger, options.slowRequestMs ?? 1000));
   mountHealth(app, options.readiness, options.readinessTimeoutMs ?? 2000);
   app.use(requireJson);
   app.use(express.json({ limit: options.bodyLimit ?? '64kb', strict: true, type: JSON_TYPES }));

@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { appendFile } from 'node:fs/promises';
+import { mkdirSync, statSync } from 'node:fs';
+import { appendFile, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { SpanKind, SpanStatusCode, type HrTime } from '@opentelemetry/api';
 import { ExportResultCode, hrTimeToMilliseconds, type ExportResult } from '@opentelemetry/core';
@@ -67,18 +67,36 @@ export function toSpanRecord(span: ReadableSpan): SpanRecord {
   };
 }
 
+/** Size of the file at `path`, 0 when there is none. */
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
 /**
  * Writes spans as JSON lines, one span per line, for runs without a collector: `jq` and tests
  * read the file directly. Each batch is one append, so several processes of one service may
  * share a file: their batches interleave, their lines do not.
+ *
+ * A file that would grow past `maxBytes` (0: no limit) is first renamed to `<file>.1`, replacing
+ * the previous one, so a long load test keeps at most about twice `maxBytes` of spans on disk.
  */
 export class JsonLinesSpanExporter implements SpanExporter {
   // Appends are chained so that batches land in the order they were exported.
   private pending: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** Bytes in the file as far as this process knows (other processes may have appended or rotated). */
+  private size: number;
 
-  constructor(readonly filePath: string) {
+  constructor(
+    readonly filePath: string,
+    readonly maxBytes = 0,
+  ) {
     mkdirSync(dirname(filePath), { recursive: true });
+    this.size = sizeOf(filePath);
   }
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
@@ -88,12 +106,28 @@ export class JsonLinesSpanExporter implements SpanExporter {
     }
     const lines = spans.map((span) => `${JSON.stringify(toSpanRecord(span))}\n`).join('');
     this.pending = this.pending.then(() =>
-      appendFile(this.filePath, lines).then(
+      this.append(lines).then(
         () => resultCallback({ code: ExportResultCode.SUCCESS }),
         (error: unknown) =>
           resultCallback({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }),
       ),
     );
+  }
+
+  private async append(lines: string): Promise<void> {
+    const bytes = Buffer.byteLength(lines);
+    if (this.maxBytes > 0 && this.size + bytes > this.maxBytes) {
+      // Another process of the service may have rotated already: ask the file, not the counter.
+      this.size = (await stat(this.filePath).catch(() => undefined))?.size ?? 0;
+      if (this.size > 0 && this.size + bytes > this.maxBytes) {
+        await rename(this.filePath, `${this.filePath}.1`).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+        });
+        this.size = 0;
+      }
+    }
+    await appendFile(this.filePath, lines);
+    this.size += bytes;
   }
 
   forceFlush(): Promise<void> {

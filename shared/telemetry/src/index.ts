@@ -1,5 +1,6 @@
 export { startTelemetry, telemetryEnabled, type TelemetryHandle, type TelemetryOptions } from './sdk';
 export { recordError, tracer, withSpan } from './tracing';
+export { httpTracer, serverSpans } from './server-span';
 export * from './attributes';
 export {
   breakerStateValues,

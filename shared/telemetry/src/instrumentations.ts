@@ -1,19 +1,19 @@
-import type { IncomingMessage } from 'node:http';
 import type { InstrumentationConfigMap } from '@opentelemetry/auto-instrumentations-node';
 
 type InstrumentationName = keyof InstrumentationConfigMap;
-type ExpressConfig = NonNullable<InstrumentationConfigMap['@opentelemetry/instrumentation-express']>;
-type ExpressLayerType = NonNullable<ExpressConfig['ignoreLayersType']>[number];
 
 /**
- * Which instrumentations of the auto-instrumentations bundle run: the four libraries the services
+ * Which instrumentations of the auto-instrumentations bundle run: the libraries the services
  * talk through. The rest (fs, dns, net, undici, ...) would bury the cache spans under noise. The
  * list is exhaustive on purpose: when a new bundle version adds an instrumentation, this stops
  * compiling instead of silently turning it on.
  */
 const ENABLED: Record<InstrumentationName, boolean> = {
+  // Outgoing requests only (CLIENT spans, `traceparent` on calls to other services): the SERVER
+  // span comes from serverSpans() (server-span.ts), at a fraction of the cost.
   '@opentelemetry/instrumentation-http': true,
-  '@opentelemetry/instrumentation-express': true,
+  // Its handler spans repeat the SERVER span's route; serverSpans() sets `http.route` itself.
+  '@opentelemetry/instrumentation-express': false,
   '@opentelemetry/instrumentation-ioredis': true,
   '@opentelemetry/instrumentation-pg': true,
 
@@ -58,18 +58,8 @@ const ENABLED: Record<InstrumentationName, boolean> = {
   '@opentelemetry/instrumentation-winston': false,
 };
 
-// Scrapes and probes arrive every few seconds and would outnumber real requests in any trace view.
-const UNTRACED_PATHS = new Set(['/metrics', '/healthz', '/readyz']);
-
-function isProbe(request: IncomingMessage): boolean {
-  const path = (request.url ?? '').split('?', 1)[0] ?? '';
-  return UNTRACED_PATHS.has(path);
-}
-
 const TUNING: InstrumentationConfigMap = {
-  '@opentelemetry/instrumentation-http': { ignoreIncomingRequestHook: isProbe },
-  // One span per route handler; one per middleware (json parser, ...) says nothing about caching.
-  '@opentelemetry/instrumentation-express': { ignoreLayersType: ['middleware' as ExpressLayerType] },
+  '@opentelemetry/instrumentation-http': { disableIncomingRequestInstrumentation: true },
   // Without a parent, a Redis command or SQL query comes from a probe or a background timer;
   // code that matters wraps its work in withSpan and gets its commands as children.
   '@opentelemetry/instrumentation-ioredis': { requireParentSpan: true },

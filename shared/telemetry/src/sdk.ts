@@ -34,7 +34,7 @@ export function telemetryEnabled(): boolean {
 }
 
 /**
- * Starts tracing for this process. Call it before anything requires express, ioredis or pg
+ * Starts tracing for this process. Call it before anything requires ioredis or pg
  * (services import their `telemetry.ts` first in `main.ts`): instrumentation patches modules as
  * they are required, and a module loaded earlier is not traced (a warning names it).
  *
@@ -60,7 +60,7 @@ export function startTelemetry(options: TelemetryOptions): TelemetryHandle {
 // Modules the instrumentations patch when they are required (Prisma's instrumentation works
 // through a global and does not care about order). The SDK's own warning about modules loaded
 // too early looks for a global `require`, which CommonJS code does not have, so it never fires.
-const INSTRUMENTED_MODULE = /\/node_modules\/(express|ioredis|pg)\//;
+const INSTRUMENTED_MODULE = /\/node_modules\/(ioredis|pg)\//;
 
 function warnAboutEarlyModules(log: Logger): void {
   const early = new Set<string>();
@@ -73,13 +73,21 @@ function warnAboutEarlyModules(log: Logger): void {
   }
 }
 
+/** `CACHELAB_TRACE_FILE_MAX_MB` (default 256; 0: no limit): when a span file is rotated to `.1`. */
+function traceFileMaxBytes(): number {
+  const raw = process.env.CACHELAB_TRACE_FILE_MAX_MB?.trim() || '256';
+  const mb = Number(raw);
+  if (!Number.isFinite(mb) || mb < 0) throw new Error(`CACHELAB_TRACE_FILE_MAX_MB must be a number of megabytes >= 0 (0: no limit), got ${JSON.stringify(raw)}`);
+  return Math.round(mb * 2 ** 20);
+}
+
 function createExporter(serviceName: string): SpanExporter {
   if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
     const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
     // Reads the endpoint (and OTEL_EXPORTER_OTLP_HEADERS, ...) itself and appends /v1/traces.
     return new OTLPTraceExporter();
   }
-  return new JsonLinesSpanExporter(traceFilePath(serviceName));
+  return new JsonLinesSpanExporter(traceFilePath(serviceName), traceFileMaxBytes());
 }
 
 function startSdk({ serviceName, serviceVersion }: TelemetryOptions): TelemetryHandle {

@@ -1,7 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { JsonLinesSpanExporter } from '../src/file-exporter';
 import { lastJsonLine, readSpans, runFixture } from './helpers';
 
 describe('spans without a collector go to a JSON-lines file', () => {
@@ -56,5 +58,44 @@ describe('spans without a collector go to a JSON-lines file', () => {
 
     expect(lastJsonLine(run.stdout)).toMatchObject({ sameHandle: true, sdkLoaded: false, failure: 'database is down' });
     expect(readSpans(join(stateDir, 'traces', 'off-test.jsonl'))).toEqual([]);
+  });
+});
+
+describe('a span file past its size limit is rotated', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cachelab-rotate-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Ends `count` spans named span-0, span-1, ... through `exporter`, one export each. */
+  async function writeSpans(exporter: JsonLinesSpanExporter, count: number): Promise<void> {
+    const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+    const tracer = provider.getTracer('rotation-test');
+    for (let i = 0; i < count; i++) tracer.startSpan(`span-${i}`, { attributes: { padding: 'x'.repeat(200) } }).end();
+    await provider.forceFlush();
+  }
+
+  test('the file never exceeds the limit, the previous one is kept as .1, and no span is split or lost twice', async () => {
+    const file = join(dir, 'svc.jsonl');
+    const limit = 4096;
+    await writeSpans(new JsonLinesSpanExporter(file, limit), 60);
+
+    const current = readSpans(file);
+    const previous = readSpans(`${file}.1`);
+    expect(statSync(file).size).toBeLessThanOrEqual(limit);
+    expect(statSync(`${file}.1`).size).toBeLessThanOrEqual(limit);
+    // The newest spans, in order, across the two files; older ones went with earlier rotations.
+    const names = [...previous, ...current].map((span) => Number(span.name.slice('span-'.length)));
+    expect(names.at(-1)).toBe(59);
+    expect(names).toEqual(names.map((_, i) => 60 - names.length + i));
+    expect(previous.length).toBeGreaterThan(0);
+  });
+
+  test('without a limit the file only grows', async () => {
+    const file = join(dir, 'svc.jsonl');
+    await writeSpans(new JsonLinesSpanExporter(file), 60);
+    expect(readSpans(file)).toHaveLength(60);
+    expect(existsSync(`${file}.1`)).toBe(false);
   });
 });
