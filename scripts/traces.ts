@@ -26,9 +26,40 @@ interface Span {
   resource?: Record<string, unknown>;
 }
 
-const { values } = parseArgs({
-  options: { service: { type: 'string' }, pattern: { type: 'string' }, result: { type: 'string' }, last: { type: 'string', default: '5' } },
-});
+const USAGE = `npm run traces -- [--service user-service] [--pattern cache-aside] [--result miss] [--last 5]
+
+Prints the newest traces of the span files in .cachelab/traces/ (<service>.jsonl) as trees.
+  --service  one service's file only (user-service, catalog-service, inventory-service)
+  --pattern  traces with a span whose cache.pattern is this (cache-aside, write-through, ...)
+  --result   traces with a span whose cache.result is this (hit, miss, stale, bypass, ...)
+  --last     how many traces to print, newest last (default 5)`;
+
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: {
+        service: { type: 'string' },
+        pattern: { type: 'string' },
+        result: { type: 'string' },
+        last: { type: 'string', default: '5' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\nusage: ${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const values = parseOptions();
+if (values.help) {
+  console.log(`usage: ${USAGE}`);
+  process.exit(0);
+}
+if (!/^[1-9]\d*$/.test(values.last)) {
+  console.error(`--last must be a whole number >= 1, got ${JSON.stringify(values.last)}`);
+  process.exit(2);
+}
 
 const dir = join(stateDir(), 'traces');
 if (!existsSync(dir)) {
