@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { envInt, loadConfig } from '@cachelab/config';
+import { seedTransaction } from '@cachelab/db';
 import { createLogger } from '@cachelab/telemetry';
-import { Client } from 'pg';
 import { z } from 'zod';
 
 /*
@@ -77,15 +77,9 @@ interface SeedState {
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const client = new Client({ connectionString: env.DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query('BEGIN');
-    // Two seeders at once (two terminals, a test and a demo) take turns instead of colliding.
-    await client.query(`SELECT pg_advisory_xact_lock(hashtext('cachelab:catalog-seed'))`);
+  await seedTransaction(env.DATABASE_URL, 'cachelab:catalog-seed', async (client) => {
     const state = (await client.query<SeedState>(STATE, [env.PRODUCTS, env.CATEGORIES])).rows[0]!;
     if (state.categories === env.CATEGORIES && state.products === env.PRODUCTS) {
-      await client.query('COMMIT');
       log.info({ ...state, ms: elapsed(started) }, 'seed data already present');
       return;
     }
@@ -95,15 +89,9 @@ async function main(): Promise<void> {
     for (const table of ['Category', 'Product']) {
       await client.query(`SELECT setval(pg_get_serial_sequence('"${table}"', 'id'), GREATEST((SELECT max(id) FROM "${table}"), 1))`);
     }
-    await client.query('COMMIT');
     await client.query('ANALYZE "Category", "Product"');
     log.info({ categories: categories.rowCount, products: products.rowCount, ms: elapsed(started) }, 'seeded');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 function elapsed(since: number): number {

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { envInt, loadConfig } from '@cachelab/config';
+import { seedTransaction } from '@cachelab/db';
 import { createLogger } from '@cachelab/telemetry';
-import { Client } from 'pg';
 import { z } from 'zod';
 
 /*
@@ -63,17 +63,11 @@ interface SeedState {
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const client = new Client({ connectionString: env.DATABASE_URL });
-  await client.connect();
-  try {
-    const params = [env.USERS, env.ORDERS_PER_USER];
-    await client.query('BEGIN');
-    // Two seeders at once (two terminals, a test and a demo) take turns instead of colliding.
-    await client.query(`SELECT pg_advisory_xact_lock(hashtext('cachelab:user-seed'))`);
+  const params = [env.USERS, env.ORDERS_PER_USER];
+  await seedTransaction(env.DATABASE_URL, 'cachelab:user-seed', async (client) => {
     const state = (await client.query<SeedState>(STATE, params)).rows[0]!;
     const complete = state.users === env.USERS && state.stray_users === 0 && state.orders === state.expected_orders;
     if (complete) {
-      await client.query('COMMIT');
       log.info({ users: state.users, orders: state.orders, ms: elapsed(started) }, 'seed data already present');
       return;
     }
@@ -83,16 +77,10 @@ async function main(): Promise<void> {
     const orders = await client.query(INSERT_ORDERS, params);
     // Explicit ids left the sequence behind; API-created users must start above the seed.
     await client.query(`SELECT setval(pg_get_serial_sequence('"User"', 'id'), (SELECT max(id) FROM "User"))`);
-    await client.query('COMMIT');
     // Fresh statistics, or the first summaries after a seed get planned for an empty table.
     await client.query('ANALYZE "User", "Order"');
     log.info({ users: env.USERS, orders: orders.rowCount, ms: elapsed(started) }, 'seeded');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 function elapsed(since: number): number {

@@ -7,3 +7,4 @@ export { shapeOfPrismaSchema } from './prisma-schema-shape';
 export type { SchemaShape } from './schema-shape';
 export { migrateFromEnv, type MigrateFromEnvOptions } from './migrate-from-env';
 export { pgAdapter, type PgAdapterOptions } from './pg-adapter';
+export { seedTransaction } from './seed-transaction';
