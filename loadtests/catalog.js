@@ -10,6 +10,7 @@ import { cacheMetricsByRoute, recordCacheResult } from './lib/cache-metrics.js';
 import { durationEnv, loopbackBaseUrl, numberEnv } from './lib/env.js';
 import { reportSummary } from './lib/report.js';
 import { zipfSampler } from './lib/zipf.js';
+import { arrivalRateOptions } from './lib/options.js';
 
 const BASE_URL = loopbackBaseUrl('BASE_URL', 'http://127.0.0.1:3002');
 const PRODUCTS = numberEnv('PRODUCTS', 5000, { min: 1, integer: true });
@@ -50,24 +51,15 @@ const ROUTE = {
   remove: 'DELETE /products/:id',
 };
 
-export const options = {
-  scenarios: {
-    catalog: {
-      executor: 'constant-arrival-rate',
-      rate: RATE,
-      timeUnit: '1s',
-      duration: DURATION,
-      preAllocatedVUs: Math.min(MAX_VUS, Math.max(5, Math.ceil(RATE / 20))),
-      maxVUs: MAX_VUS,
-    },
-  },
-  maxRedirects: 0,
-  // The url tag would make one time series per id; routes are tagged instead.
-  systemTags: ['status', 'method', 'name', 'group', 'check', 'error', 'error_code', 'scenario', 'expected_response'],
-  summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
+export const options = arrivalRateOptions({
+  scenario: 'catalog',
+  rate: RATE,
+  duration: DURATION,
+  maxVUs: MAX_VUS,
+  minVUs: 5,
+  ratePerVU: 20,
+  maxFailedRate: MAX_FAILED_RATE,
   thresholds: {
-    http_req_failed: [`rate<${MAX_FAILED_RATE}`],
-    checks: [`rate>${Number((1 - MAX_FAILED_RATE).toFixed(6))}`],
     [`http_req_duration{route:${ROUTE.product}}`]: [`p(95)<${P95_MS}`],
     [`http_req_duration{route:${ROUTE.page}}`]: [`p(95)<${P95_MS}`],
     [`cache_hit_ratio{route:${ROUTE.product}}`]: [`rate>${PRODUCT_HIT_RATIO}`],
@@ -79,7 +71,7 @@ export const options = {
     [`http_req_duration{route:${ROUTE.remove}}`]: [],
     ...cacheMetricsByRoute([ROUTE.product, ROUTE.bySku, ROUTE.page, ROUTE.search]),
   },
-};
+});
 
 const nextProductId = zipfSampler(PRODUCTS, ZIPF_S);
 const nextCategoryId = zipfSampler(CATEGORIES, ZIPF_S);

@@ -11,6 +11,7 @@ import { Counter, Trend } from 'k6/metrics';
 import { durationEnv, loopbackBaseUrl, numberEnv, stringEnv } from './lib/env.js';
 import { reportSummary } from './lib/report.js';
 import { zipfSampler } from './lib/zipf.js';
+import { arrivalRateOptions } from './lib/options.js';
 
 const BASE_URL = loopbackBaseUrl('BASE_URL', 'http://127.0.0.1:3003');
 const SKUS = stringEnv('SKUS', 'SKU-1,SKU-2,SKU-3').split(',').map((s) => s.trim());
@@ -44,23 +45,15 @@ const finalAvailable = new Trend('flash_final_available');
 
 const perSku = (metric, rule) => Object.fromEntries(SKUS.map((sku) => [`${metric}{sku:${sku}}`, rule]));
 
-export const options = {
-  scenarios: {
-    flash_sale: {
-      executor: 'constant-arrival-rate',
-      rate: RATE,
-      timeUnit: '1s',
-      duration: DURATION,
-      preAllocatedVUs: Math.min(MAX_VUS, Math.max(10, Math.ceil(RATE / 10))),
-      maxVUs: MAX_VUS,
-    },
-  },
-  maxRedirects: 0,
-  systemTags: ['status', 'method', 'name', 'group', 'check', 'error', 'error_code', 'scenario', 'expected_response'],
-  summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
+export const options = arrivalRateOptions({
+  scenario: 'flash_sale',
+  rate: RATE,
+  duration: DURATION,
+  maxVUs: MAX_VUS,
+  minVUs: 10,
+  ratePerVU: 10,
+  maxFailedRate: MAX_FAILED_RATE,
   thresholds: {
-    http_req_failed: [`rate<${MAX_FAILED_RATE}`],
-    checks: [`rate>${Number((1 - MAX_FAILED_RATE).toFixed(6))}`],
     [`http_req_duration{route:${ROUTE.reserve}}`]: [`p(95)<${P95_MS}`],
     [`http_req_duration{route:${ROUTE.order}}`]: [],
     ...perSku('flash_units_sold', [`count<=${STOCK}`]),
@@ -70,7 +63,7 @@ export const options = {
     flash_lines_compensated: [],
     ...perSku('flash_final_available', []),
   },
-};
+});
 
 const nextSku = zipfSampler(SKUS.length, ZIPF_S);
 const json = { 'content-type': 'application/json' };

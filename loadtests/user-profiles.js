@@ -9,6 +9,7 @@ import { cacheMetricsByRoute, recordCacheResult } from './lib/cache-metrics.js';
 import { durationEnv, loopbackBaseUrl, numberEnv } from './lib/env.js';
 import { reportSummary } from './lib/report.js';
 import { zipfSampler } from './lib/zipf.js';
+import { arrivalRateOptions } from './lib/options.js';
 
 const BASE_URL = loopbackBaseUrl('BASE_URL', 'http://127.0.0.1:3001');
 const USERS = numberEnv('USERS', 1000, { min: 1, integer: true });
@@ -34,33 +35,22 @@ const ROUTE = {
   update: 'PATCH /users/:id',
 };
 
-export const options = {
-  scenarios: {
-    user_profiles: {
-      executor: 'constant-arrival-rate',
-      rate: RATE,
-      timeUnit: '1s',
-      duration: DURATION,
-      // A request takes a few ms, so few VUs keep up; the ceiling absorbs stalls (a failover, a
-      // cold cache). Iterations k6 could not start in time show up as dropped_iterations.
-      preAllocatedVUs: Math.min(MAX_VUS, Math.max(5, Math.ceil(RATE / 20))),
-      maxVUs: MAX_VUS,
-    },
-  },
-  maxRedirects: 0,
-  // The url tag would make one time series per user id; routes are tagged instead.
-  systemTags: ['status', 'method', 'name', 'group', 'check', 'error', 'error_code', 'scenario', 'expected_response'],
-  summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
+export const options = arrivalRateOptions({
+  scenario: 'user_profiles',
+  rate: RATE,
+  duration: DURATION,
+  maxVUs: MAX_VUS,
+  minVUs: 5,
+  ratePerVU: 20,
+  maxFailedRate: MAX_FAILED_RATE,
   thresholds: {
-    http_req_failed: [`rate<${MAX_FAILED_RATE}`],
-    checks: [`rate>${Number((1 - MAX_FAILED_RATE).toFixed(6))}`],
     [`http_req_duration{route:${ROUTE.profile}}`]: [`p(95)<${P95_MS}`],
     // No limit: listed so that the summary keeps a latency breakdown per route.
     [`http_req_duration{route:${ROUTE.summary}}`]: [],
     [`http_req_duration{route:${ROUTE.update}}`]: [],
     ...cacheMetricsByRoute([ROUTE.profile, ROUTE.summary]),
   },
-};
+});
 
 const nextUserId = zipfSampler(USERS, ZIPF_S);
 const json = { headers: { 'content-type': 'application/json' } };
