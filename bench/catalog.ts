@@ -2,14 +2,12 @@
 // (and the cost of the Bloom filter check in front of Redis); PATCH latency of write-through vs
 // cache-aside invalidation; the near cache's staleness window across two instances.
 // See docs/benchmarks.md and docs/patterns/{near-cache,read-through,write-through}.md.
-import * as fs from 'node:fs';
 import { createHistogram, performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { databaseUrl, ensureInfra, serviceEnv } from '../infra/native';
 import { statePath } from '../infra/native/paths';
-import { serviceDir } from '../infra/native/services';
 import { mapLimit } from '../infra/native/wait';
-import { freePort, startServer, type ChildServer } from './lib/child-server';
+import { startService, type ChildServer } from './lib/child-server';
 import { cycle, type LoadFigures } from './lib/load';
 import { progress } from './lib/progress';
 import { scrape, total } from './lib/prometheus';
@@ -63,19 +61,7 @@ function childEnv(kind: ServerKind, port: number): NodeJS.ProcessEnv {
   return env;
 }
 
-async function startKind(kind: ServerKind): Promise<ChildServer> {
-  const port = await freePort();
-  fs.rmSync(workDir(kind), { recursive: true, force: true });
-  return startServer({
-    name: kind,
-    entry: 'src/main.ts',
-    cwd: serviceDir('catalog'),
-    env: childEnv(kind, port),
-    port,
-    readyPath: '/readyz',
-    logFile: workDir('logs', `${kind}.log`),
-  });
-}
+const startKind = (kind: ServerKind): Promise<ChildServer> => startService('catalog', kind, (port) => childEnv(kind, port), workDir);
 
 /** Migrated, and seeded when products 1..count are not all there. */
 async function ensureProducts(count: number): Promise<void> {

@@ -5,7 +5,6 @@
 // Figures: acknowledged increments per second, and increments per database statement; after
 // every round the bench waits for the flush to drain and checks that Postgres received exactly
 // the increments that were acknowledged. See docs/patterns/write-behind.md.
-import * as fs from 'node:fs';
 import { createHistogram } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { WriteBehindCounter } from '@cachelab/cache';
@@ -16,9 +15,8 @@ import { writeBehindRedisConfig } from '@cachelab/inventory-service/src/write-be
 import { closeRedis, createRedis, waitForReady, type RedisClient } from '@cachelab/redis';
 import { databaseUrl, ensureInfra, serviceEnv } from '../infra/native';
 import { statePath } from '../infra/native/paths';
-import { serviceDir } from '../infra/native/services';
 import { waitFor } from '../infra/native/wait';
-import { freePort, startServer, type ChildServer } from './lib/child-server';
+import { startService, type ChildServer } from './lib/child-server';
 import { progress } from './lib/progress';
 import { scrape, total } from './lib/prometheus';
 import { median, ratio, summarizeRounds } from './lib/rounds';
@@ -110,19 +108,7 @@ function childEnv(kind: Kind, port: number): NodeJS.ProcessEnv {
   return env;
 }
 
-async function startKind(kind: Kind): Promise<ChildServer> {
-  const port = await freePort();
-  fs.rmSync(workDir(kind), { recursive: true, force: true });
-  return startServer({
-    name: kind,
-    entry: 'src/main.ts',
-    cwd: serviceDir('inventory'),
-    env: childEnv(kind, port),
-    port,
-    readyPath: '/readyz',
-    logFile: workDir('logs', `${kind}.log`),
-  });
-}
+const startKind = (kind: Kind): Promise<ChildServer> => startService('inventory', kind, (port) => childEnv(kind, port), workDir);
 
 /** The write-behind keys of one server, read directly: is anything still waiting for a flush? */
 class Backlog {

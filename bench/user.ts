@@ -6,9 +6,8 @@ import { redisConfigFromEnv } from '@cachelab/config';
 import { closeRedis, createRedis, waitForReady, type RedisClient } from '@cachelab/redis';
 import { databaseUrl, ensureInfra, serviceEnv, waitForHealthy } from '../infra/native';
 import { repoRoot, statePath } from '../infra/native/paths';
-import { serviceDir } from '../infra/native/services';
 import { mapLimit } from '../infra/native/wait';
-import { startServer, freePort, type ChildServer } from './lib/child-server';
+import { freePort, startServer, startService, type ChildServer } from './lib/child-server';
 import { formatProfile, summarizeProfile } from './lib/cpu-profile';
 import { cycle } from './lib/load';
 import { progress } from './lib/progress';
@@ -82,18 +81,19 @@ function childEnv(kind: ServerKind, port: number): NodeJS.ProcessEnv {
 }
 
 async function startKind(kind: ServerKind, settings: BenchSettings): Promise<ChildServer> {
+  const profiling = settings.BENCH_CPU_PROF ? { cpuProfileDir: workDir('profiles') } : {};
+  if (!kind.startsWith('baseline')) return startService('user', kind, (port) => childEnv(kind, port), workDir, profiling);
   const port = await freePort();
   fs.rmSync(workDir(kind), { recursive: true, force: true });
-  const service = !kind.startsWith('baseline');
   return startServer({
     name: kind,
-    entry: service ? 'src/main.ts' : path.join(repoRoot, 'bench', 'baseline-server.ts'),
-    cwd: service ? serviceDir('user') : repoRoot,
+    entry: path.join(repoRoot, 'bench', 'baseline-server.ts'),
+    cwd: repoRoot,
     env: childEnv(kind, port),
     port,
     readyPath: '/readyz',
     logFile: workDir('logs', `${kind}.log`),
-    ...(settings.BENCH_CPU_PROF ? { cpuProfileDir: workDir('profiles') } : {}),
+    ...profiling,
   });
 }
 

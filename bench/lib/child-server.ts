@@ -4,6 +4,8 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { serviceDir } from '../../infra/native/services';
+import type { ServiceName } from '../../infra/native/topology';
 import { waitFor } from '../../infra/native/wait';
 
 export interface ServerSpec {
@@ -147,4 +149,31 @@ export async function startServer(spec: ServerSpec): Promise<ChildServer> {
       if (threadProfiles && spec.cpuProfileDir) keepMainThreadProfile(threadProfiles, path.join(spec.cpuProfileDir, `${spec.name}.cpuprofile`));
     },
   };
+}
+
+/**
+ * A service of `services/` as `stack up` runs it (`src/main.ts`, ready once `/readyz` answers
+ * 200) on a free port, under the name `name`: `env(port)` is its environment, `workDir(name)` its
+ * own folder (emptied first: its state, such as its span file, starts fresh) and
+ * `workDir('logs', '<name>.log')` its log.
+ */
+export async function startService(
+  service: ServiceName,
+  name: string,
+  env: (port: number) => NodeJS.ProcessEnv,
+  workDir: (...parts: string[]) => string,
+  options: Pick<ServerSpec, 'cpuProfileDir'> = {},
+): Promise<ChildServer> {
+  const port = await freePort();
+  fs.rmSync(workDir(name), { recursive: true, force: true });
+  return startServer({
+    name,
+    entry: 'src/main.ts',
+    cwd: serviceDir(service),
+    env: env(port),
+    port,
+    readyPath: '/readyz',
+    logFile: workDir('logs', `${name}.log`),
+    ...options,
+  });
 }
