@@ -2,13 +2,12 @@
 // (and the cost of the Bloom filter check in front of Redis); PATCH latency of write-through vs
 // cache-aside invalidation; the near cache's staleness window across two instances.
 // See docs/benchmarks.md and docs/patterns/{near-cache,read-through,write-through}.md.
-import { createHistogram, performance } from 'node:perf_hooks';
-import autocannon from 'autocannon';
+import { performance } from 'node:perf_hooks';
 import { databaseUrl, ensureInfra, serviceEnv } from '../infra/native';
 import { statePath } from '../infra/native/paths';
 import { mapLimit } from '../infra/native/wait';
 import { startService, type ChildServer } from './lib/child-server';
-import { cycle, type LoadFigures } from './lib/load';
+import { cycle, runLoad, type LoadFigures } from './lib/load';
 import { progress } from './lib/progress';
 import { scrape, total } from './lib/prometheus';
 import { measureInterleaved, ratio, summarizeRounds, type Variant } from './lib/rounds';
@@ -110,43 +109,10 @@ function readChecks(server: ChildServer, kind: ServerKind): Variant['observe'] {
 }
 
 /** Closed-loop PATCH /products/:id { priceCents } over `ids`, one connection per in-flight write. */
-async function patchLoad(origin: string, ids: readonly number[], connections: number, durationSec: number): Promise<LoadFigures> {
-  const latencyUs = createHistogram();
-  const nextPath = cycle(ids, '/products/');
+function patchLoad(origin: string, ids: readonly number[], connections: number, durationSec: number): Promise<LoadFigures> {
   let price = 0;
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: origin,
-        connections,
-        duration: durationSec,
-        pipelining: 1,
-        timeout: 10,
-        requests: [
-          {
-            method: 'PATCH',
-            headers: { 'content-type': 'application/json' },
-            setupRequest: (request) => ({ ...request, path: nextPath(), body: JSON.stringify({ priceCents: 100 + (price++ % 50_000) }) }),
-          },
-        ],
-      },
-      (error, finished) => (error ? reject(error) : resolve(finished)),
-    );
-    instance.on('response', (_client: unknown, statusCode: number, _bytes: number, ms: number) => {
-      if (statusCode >= 200 && statusCode < 300) latencyUs.record(Math.max(1, Math.round(ms * 1000)));
-    });
-  });
-  const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, stat.count ?? 0]));
-  const answered = Object.values(statusCodes).reduce((sum, count) => sum + count, 0);
-  return {
-    rps: result['2xx'] / result.duration,
-    p50Ms: latencyUs.count > 0 ? latencyUs.percentile(50) / 1000 : Number.NaN,
-    p99Ms: latencyUs.count > 0 ? latencyUs.percentile(99) / 1000 : Number.NaN,
-    requests: answered + result.errors,
-    failed: answered - result['2xx'] + result.errors,
-    statusCodes,
-    durationSec: result.duration,
-  };
+  const nextBody = () => JSON.stringify({ priceCents: 100 + (price++ % 50_000) });
+  return runLoad({ origin, nextPath: cycle(ids, '/products/'), nextBody, method: 'PATCH', connections, durationSec });
 }
 
 /** The first read of a just-written product: a hit with write-through, a miss after an invalidation. */

@@ -4,7 +4,6 @@
 // a client sees), and at the Redis client (the primitive alone). See docs/patterns/lua-atomic.md.
 import * as fs from 'node:fs';
 import { createHistogram, performance } from 'node:perf_hooks';
-import autocannon from 'autocannon';
 import { redisConfigFromEnv } from '@cachelab/config';
 import { LabStrategies, type Strategy } from '@cachelab/inventory-service';
 import { closeRedis, createRedis, waitForReady } from '@cachelab/redis';
@@ -12,6 +11,7 @@ import { ensureInfra, serviceEnv } from '../infra/native';
 import { statePath } from '../infra/native/paths';
 import { serviceDir } from '../infra/native/services';
 import { freePort, startServer, type ChildServer } from './lib/child-server';
+import { runLoad, type LoadFigures } from './lib/load';
 import { progress } from './lib/progress';
 import { ratio, summarizeRounds } from './lib/rounds';
 import { benchSettings, type BenchSettings } from './lib/settings';
@@ -28,40 +28,17 @@ const WATCH_CONNECTIONS = 16;
 
 const workDir = (...parts: string[]) => statePath('bench', 'inventory-stock', ...parts);
 
-interface Figures {
-  successes: number;
-  failed: number;
-  durationSec: number;
-  p50Ms: number;
-  p99Ms: number;
-}
+/** What a round needs of a load's figures, over HTTP (runLoad) or in this process (clientLoad). */
+type Figures = Pick<LoadFigures, 'succeeded' | 'failed' | 'durationSec' | 'p50Ms' | 'p99Ms'>;
 
-/** Closed-loop POST load on one URL with autocannon; latency of 2xx answers in microseconds. */
-async function postLoad(url: string, connections: number, durationSec: number): Promise<Figures> {
-  const latencyUs = createHistogram();
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
-      { url, connections, duration: durationSec, pipelining: 1, timeout: 10, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"qty":1}' },
-      (error, result) => (error ? reject(error) : resolve(result)),
-    );
-    instance.on('response', (_client: unknown, statusCode: number, _bytes: number, ms: number) => {
-      if (statusCode >= 200 && statusCode < 300) latencyUs.record(Math.max(1, Math.round(ms * 1000)));
-    });
-  });
-  const answered = Object.values(result.statusCodeStats ?? {}).reduce((sum, stat) => sum + (stat.count ?? 0), 0);
-  return {
-    successes: result['2xx'],
-    failed: answered - result['2xx'] + result.errors,
-    durationSec: result.duration,
-    p50Ms: latencyUs.count > 0 ? latencyUs.percentile(50) / 1000 : Number.NaN,
-    p99Ms: latencyUs.count > 0 ? latencyUs.percentile(99) / 1000 : Number.NaN,
-  };
-}
+/** Closed-loop POST { qty: 1 } load on one path of `origin`. */
+const postLoad = (origin: string, path: string, connections: number, durationSec: number): Promise<LoadFigures> =>
+  runLoad({ origin, nextPath: () => path, nextBody: () => '{"qty":1}', method: 'POST', connections, durationSec });
 
 /** `connections` concurrent callers of one strategy in this process, each starting its next reservation when the last one answers. */
 async function clientLoad(lab: LabStrategies, strategy: Strategy, connections: number, durationSec: number): Promise<Figures & { attempts: number }> {
   const latencyUs = createHistogram();
-  let successes = 0;
+  let succeeded = 0;
   let failed = 0;
   let attempts = 0;
   const started = performance.now();
@@ -72,7 +49,7 @@ async function clientLoad(lab: LabStrategies, strategy: Strategy, connections: n
         const t0 = performance.now();
         const outcome = await lab.reserve(strategy, HOT_SKU, 1).catch(() => undefined);
         if (outcome?.outcome === 'reserved') {
-          successes += 1;
+          succeeded += 1;
           attempts += outcome.attempts;
           latencyUs.record(Math.max(1, Math.round((performance.now() - t0) * 1000)));
         } else failed += 1;
@@ -80,7 +57,7 @@ async function clientLoad(lab: LabStrategies, strategy: Strategy, connections: n
     }),
   );
   return {
-    successes,
+    succeeded,
     failed,
     attempts,
     durationSec: (performance.now() - started) / 1000,
@@ -97,19 +74,19 @@ interface Variant {
 }
 
 function httpVariant(server: ChildServer, lab: LabStrategies, strategy: Strategy, label: string): Variant {
-  const url = `${server.origin}/lab/reserve/${HOT_SKU}?strategy=${strategy}`;
+  const path = `/lab/reserve/${HOT_SKU}?strategy=${strategy}`;
   return {
     id: `http-${strategy}`,
     label,
     async measure(settings) {
       await lab.setStock(HOT_SKU, STOCK);
-      if (settings.BENCH_WARMUP > 0) await postLoad(url, settings.BENCH_CONNECTIONS, settings.BENCH_WARMUP);
+      if (settings.BENCH_WARMUP > 0) await postLoad(server.origin, path, settings.BENCH_CONNECTIONS, settings.BENCH_WARMUP);
       const before = (await lab.stock(HOT_SKU)).available!;
       const cpuBefore = server.cpuSeconds();
-      const figures = await postLoad(url, settings.BENCH_CONNECTIONS, settings.BENCH_DURATION);
+      const figures = await postLoad(server.origin, path, settings.BENCH_CONNECTIONS, settings.BENCH_DURATION);
       const cpuSeconds = server.cpuSeconds() - cpuBefore;
       const taken = before - (await lab.stock(HOT_SKU)).available!;
-      return round(figures, { unitsTakenPerSuccess: taken / Math.max(1, figures.successes) }, cpuSeconds);
+      return round(figures, { unitsTakenPerSuccess: taken / Math.max(1, figures.succeeded) }, cpuSeconds);
     },
   };
 }
@@ -124,14 +101,14 @@ function clientVariant(lab: LabStrategies, strategy: Strategy, label: string): V
       const before = (await lab.stock(HOT_SKU)).available!;
       const figures = await clientLoad(lab, strategy, settings.BENCH_CONNECTIONS, settings.BENCH_DURATION);
       const taken = before - (await lab.stock(HOT_SKU)).available!;
-      return round(figures, { unitsTakenPerSuccess: taken / Math.max(1, figures.successes), attemptsPerSuccess: figures.attempts / Math.max(1, figures.successes) });
+      return round(figures, { unitsTakenPerSuccess: taken / Math.max(1, figures.succeeded), attemptsPerSuccess: figures.attempts / Math.max(1, figures.succeeded) });
     },
   };
 }
 
 function round(figures: Figures, checks: Record<string, number>, cpuSeconds?: number): RoundFigures {
-  const rps = figures.successes / figures.durationSec;
-  const requests = figures.successes + figures.failed;
+  const rps = figures.succeeded / figures.durationSec;
+  const requests = figures.succeeded + figures.failed;
   const cpu = cpuSeconds === undefined ? {} : { serverCpuCores: cpuSeconds / figures.durationSec, cpuUsPerRequest: (1e6 * cpuSeconds) / Math.max(1, requests) };
   const fmt = (v: number, d = 0) => v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
   progress(`  ${fmt(rps).padStart(7)} reservations/s  p50 ${fmt(figures.p50Ms, 2)} ms  p99 ${fmt(figures.p99Ms, 2)} ms${Object.entries(checks).map(([k, v]) => `  ${k} ${fmt(v, 3)}`).join('')}`);

@@ -5,8 +5,6 @@
 // Figures: acknowledged increments per second, and increments per database statement; after
 // every round the bench waits for the flush to drain and checks that Postgres received exactly
 // the increments that were acknowledged. See docs/patterns/write-behind.md.
-import { createHistogram } from 'node:perf_hooks';
-import autocannon from 'autocannon';
 import { WriteBehindCounter } from '@cachelab/cache';
 import { redisConfigFromEnv } from '@cachelab/config';
 import { ensureDatabase } from '@cachelab/db';
@@ -17,6 +15,7 @@ import { databaseUrl, ensureInfra, serviceEnv } from '../infra/native';
 import { statePath } from '../infra/native/paths';
 import { waitFor } from '../infra/native/wait';
 import { startService, type ChildServer } from './lib/child-server';
+import { runLoad, type LoadFigures } from './lib/load';
 import { progress } from './lib/progress';
 import { scrape, total } from './lib/prometheus';
 import { median, ratio, summarizeRounds } from './lib/rounds';
@@ -42,45 +41,9 @@ const RECORDED = 'cachelab_write_behind_recorded_total';
 const PERSISTED = 'cachelab_write_behind_persisted_total';
 const STATEMENTS = 'cachelab_origin_queries_total';
 
-interface Figures {
-  acknowledged: number;
-  failed: number;
-  durationSec: number;
-  p50Ms: number;
-  p99Ms: number;
-  statusCodes: Record<string, number>;
-}
-
-/** Closed-loop POST load over the SKUs; latency of 2xx answers in microseconds. */
-async function viewLoad(origin: string, nextPath: () => string, connections: number, durationSec: number): Promise<Figures> {
-  const latencyUs = createHistogram();
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: origin,
-        connections,
-        duration: durationSec,
-        pipelining: 1,
-        timeout: 10,
-        requests: [{ method: 'POST', setupRequest: (request) => ({ ...request, path: nextPath() }) }],
-      },
-      (error, result) => (error ? reject(error) : resolve(result)),
-    );
-    instance.on('response', (_client: unknown, statusCode: number, _bytes: number, ms: number) => {
-      if (statusCode >= 200 && statusCode < 300) latencyUs.record(Math.max(1, Math.round(ms * 1000)));
-    });
-  });
-  const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, stat.count ?? 0]));
-  const answered = Object.values(statusCodes).reduce((sum, count) => sum + count, 0);
-  return {
-    acknowledged: result['2xx'],
-    failed: answered - result['2xx'] + result.errors,
-    durationSec: result.duration,
-    p50Ms: latencyUs.count > 0 ? latencyUs.percentile(50) / 1000 : Number.NaN,
-    p99Ms: latencyUs.count > 0 ? latencyUs.percentile(99) / 1000 : Number.NaN,
-    statusCodes,
-  };
-}
+/** Closed-loop POST load over the SKUs. */
+const viewLoad = (origin: string, nextPath: () => string, connections: number, durationSec: number): Promise<LoadFigures> =>
+  runLoad({ origin, nextPath, method: 'POST', connections, durationSec });
 
 /** SKU-1..SKU-n in a fixed order, endlessly: every SKU viewed equally often. */
 function skuCycle(count: number): () => string {
@@ -178,8 +141,7 @@ async function measure(variant: Variant, settings: BenchSettings, nextPath: () =
     const recorded = delta(RECORDED, { counter: 'views', store: 'database' });
     checks = { incrementsPerStatement: recorded / Math.max(1, delta(STATEMENTS, { operation: 'counters.write_through' })) };
   }
-  const rps = figures.acknowledged / figures.durationSec;
-  const requests = figures.acknowledged + figures.failed;
+  const { rps, requests } = figures;
   const failed = figures.failed > 0 ? `  FAILED ${figures.failed} (${JSON.stringify(figures.statusCodes)})` : '';
   progress(
     `${variant.kind.padEnd(22)} ${fmt(rps).padStart(7)} acknowledged views/s  p50 ${fmt(figures.p50Ms, 2)} ms  p99 ${fmt(figures.p99Ms, 2)} ms${Object.entries(checks)

@@ -8,11 +8,17 @@ export interface LoadOptions {
   nextPath: () => string;
   connections: number;
   durationSec: number;
+  /** GET unless said otherwise. */
+  method?: 'GET' | 'POST' | 'PATCH';
+  /** Called for every request: its JSON body (sent as application/json). No body when absent. */
+  nextBody?: () => string;
 }
 
 export interface LoadFigures {
   /** 2xx responses per second of the measured window. */
   rps: number;
+  /** 2xx responses in the measured window. */
+  succeeded: number;
   p50Ms: number;
   p99Ms: number;
   /** Every request answered or failed. */
@@ -38,7 +44,13 @@ export async function runLoad(load: LoadOptions): Promise<LoadFigures> {
       duration: load.durationSec,
       pipelining: 1,
       timeout: 10,
-      requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: load.nextPath() }) }],
+      requests: [
+        {
+          method: load.method ?? 'GET',
+          ...(load.nextBody ? { headers: { 'content-type': 'application/json' } } : {}),
+          setupRequest: (request) => ({ ...request, path: load.nextPath(), ...(load.nextBody ? { body: load.nextBody() } : {}) }),
+        },
+      ],
     };
     const instance = autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
     instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
@@ -50,6 +62,7 @@ export async function runLoad(load: LoadOptions): Promise<LoadFigures> {
   const ok = result['2xx'];
   return {
     rps: ok / result.duration,
+    succeeded: ok,
     p50Ms: latencyUs.count > 0 ? latencyUs.percentile(50) / 1000 : Number.NaN,
     p99Ms: latencyUs.count > 0 ? latencyUs.percentile(99) / 1000 : Number.NaN,
     requests: answered + result.errors,
