@@ -1,4 +1,6 @@
+import { loadConfig } from '@cachelab/config';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { z } from 'zod';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { JsonLinesSpanExporter } from './file-exporter';
 import { autoInstrumentationConfig } from './instrumentations';
@@ -73,13 +75,15 @@ function warnAboutEarlyModules(log: Logger): void {
   }
 }
 
-/** `CACHELAB_TRACE_FILE_MAX_MB` (default 256; 0: no limit): when a span file is rotated to `.1`. */
-function traceFileMaxBytes(): number {
-  const raw = process.env.CACHELAB_TRACE_FILE_MAX_MB?.trim() || '256';
-  const mb = Number(raw);
-  if (!Number.isFinite(mb) || mb < 0) throw new Error(`CACHELAB_TRACE_FILE_MAX_MB must be a number of megabytes >= 0 (0: no limit), got ${JSON.stringify(raw)}`);
-  return Math.round(mb * 2 ** 20);
-}
+const spanFileEnv = z.object({
+  /** Megabytes a span file may reach before it is rotated to `.1` (0: no limit). */
+  CACHELAB_TRACE_FILE_MAX_MB: z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => value || '256')
+    .pipe(z.coerce.number<string>().min(0, 'expected megabytes >= 0 (0: no limit)')),
+});
 
 function createExporter(serviceName: string): SpanExporter {
   if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
@@ -87,7 +91,8 @@ function createExporter(serviceName: string): SpanExporter {
     // Reads the endpoint (and OTEL_EXPORTER_OTLP_HEADERS, ...) itself and appends /v1/traces.
     return new OTLPTraceExporter();
   }
-  return new JsonLinesSpanExporter(traceFilePath(serviceName), traceFileMaxBytes());
+  const { CACHELAB_TRACE_FILE_MAX_MB: maxMb } = loadConfig(spanFileEnv);
+  return new JsonLinesSpanExporter(traceFilePath(serviceName), Math.round(maxMb * 2 ** 20));
 }
 
 function startSdk({ serviceName, serviceVersion }: TelemetryOptions): TelemetryHandle {

@@ -92,6 +92,11 @@ describe('a span file past its size limit is rotated', () => {
     expect(previous.length).toBeGreaterThan(0);
   });
 
+  test('a bad CACHELAB_TRACE_FILE_MAX_MB stops the start with a message naming it', async () => {
+    const run = runFixture('spans', { CACHELAB_STATE_DIR: dir, FIXTURE_SERVICE: 'bad-limit', CACHELAB_TRACE_FILE_MAX_MB: '-1' });
+    await expect(run).rejects.toThrow(/CACHELAB_TRACE_FILE_MAX_MB: expected megabytes >= 0/);
+  });
+
   test('without a limit the file only grows', async () => {
     const file = join(dir, 'svc.jsonl');
     await writeSpans(new JsonLinesSpanExporter(file), 60);
