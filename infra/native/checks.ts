@@ -1,6 +1,6 @@
 import { runningProcess } from './processes';
 
-export type Component = 'redis-cluster' | 'sentinel-group' | 'postgres' | 'jaeger' | 'service';
+export type Component = 'redis-cluster' | 'sentinel-group' | 'postgres' | 'zipkin' | 'jaeger' | 'service';
 /** ok: healthy; degraded: answering but not as it should; down: not answering; skipped: optional and absent. */
 export type CheckState = 'ok' | 'degraded' | 'down' | 'skipped';
 

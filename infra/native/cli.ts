@@ -7,7 +7,8 @@ import { formatStatus, stackStatus, type StackStatus } from './status';
 const USAGE = `usage: npm run stack -- <command> [options]
 
   up       start what is not running (idempotent): Redis Cluster, Sentinel group, Postgres,
-           Jaeger (when installed) and the services, then print the status
+           Zipkin (the trace UI, needs Java 17), Jaeger (when installed) and the services,
+           then print the status
              --infra          only Redis Cluster, Sentinel group and Postgres
              --mode <mode>    REDIS_MODE for the services: cluster (default), sentinel, standalone
   down     stop what \`up\` started

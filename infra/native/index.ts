@@ -7,10 +7,11 @@
  *   await waitForHealthy({ scope: 'infra' });   // poll until the stack is whole again
  *
  * Process names: redis-7001..7006 (Cluster), redis-6381..6383 (Sentinel group),
- * sentinel-26381..26383, postgres, jaeger, service-user|catalog|inventory.
+ * sentinel-26381..26383, postgres, zipkin, jaeger, service-user|catalog|inventory.
  */
 import { errorText } from './checks';
 import { ensureJaeger } from './jaeger';
+import { ensureZipkin } from './zipkin';
 import { silent, type Logger } from './log';
 import { startPostgres } from './postgres';
 import { startClusterNode } from './redis-cluster';
@@ -37,6 +38,20 @@ import { waitFor } from './wait';
 
 export { databaseUrl, serviceEnv, availableServices, type ServiceEnv } from './services';
 export { stackStatus, formatStatus, type StackStatus } from './status';
+export {
+  ensureZipkin,
+  stopZipkin,
+  zipkinAnswers,
+  zipkinChecks,
+  zipkinPort,
+  zipkinRssMb,
+  zipkinRunning,
+  zipkinSpansUrl,
+  zipkinUiUrl,
+  zipkinUrl,
+  ZIPKIN_MAX_SPANS,
+  type ZipkinOutcome,
+} from './zipkin';
 export { up, down, type UpOptions, type UpResult } from './stack';
 export type { Check, CheckState, Component } from './checks';
 export type { Scope } from './stack-state';
@@ -93,7 +108,10 @@ export async function startProcess(name: string): Promise<void> {
   else if (kind === 'redis' && (SENTINEL_GROUP_PORTS as readonly number[]).includes(port)) await startGroupNode(port);
   else if (kind === 'sentinel' && (SENTINEL_PORTS as readonly number[]).includes(port)) await startSentinel(port);
   else if (name === 'postgres') await startPostgres(silent);
-  else if (name === 'jaeger') await ensureJaeger(silent);
+  else if (name === 'zipkin') {
+    const outcome = await ensureZipkin(silent);
+    if (outcome.state === 'skipped') throw new Error(`zipkin cannot start: ${outcome.reason}`);
+  } else if (name === 'jaeger') await ensureJaeger(silent);
   else if (kind === 'service' && isServiceName(rest)) await ensureService(rest, parseRedisMode(readStackState()?.mode), silent);
   else throw new Error(`unknown stack process "${name}"`);
 }

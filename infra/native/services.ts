@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { check, errorText, type Check } from './checks';
 import { jaegerRunning } from './jaeger';
+import { zipkinRunning, zipkinSpansUrl } from './zipkin';
 import type { Logger } from './log';
 import { httpGet, tcpOpen } from './net';
 import { logFile, repoRoot, stateDir } from './paths';
@@ -42,6 +43,8 @@ export interface ServiceEnv {
   REDIS_PASSWORD: string;
   CACHELAB_STATE_DIR: string;
   LOG_LEVEL: string;
+  /** Zipkin's span API; only set when the stack's Zipkin runs (or the caller's environment names one). */
+  CACHELAB_ZIPKIN_URL?: string;
   /** Only set when the stack's Jaeger runs (or the caller's environment names a collector). */
   OTEL_EXPORTER_OTLP_ENDPOINT?: string;
 }
@@ -60,11 +63,12 @@ export function parseRedisMode(value: string | undefined): RedisMode {
 
 /**
  * The one place that decides a service's environment, used by `stack up`, `npm run service` and
- * tests. REDIS_MODE, LOG_LEVEL and OTEL_EXPORTER_OTLP_ENDPOINT default to the caller's
+ * tests. REDIS_MODE, LOG_LEVEL, CACHELAB_ZIPKIN_URL and OTEL_EXPORTER_OTLP_ENDPOINT default to the caller's
  * environment; `overrides` win over everything (an override set to undefined removes the variable).
  */
 export function serviceEnv(name: ServiceName, overrides: Partial<ServiceEnv> = {}): ServiceEnv {
   const mode = parseRedisMode(overrides.REDIS_MODE ?? process.env.REDIS_MODE);
+  const zipkin = process.env.CACHELAB_ZIPKIN_URL || (zipkinRunning() ? zipkinSpansUrl() : undefined);
   const otel = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || (jaegerRunning() ? `http://${HOST}:${JAEGER_OTLP_HTTP_PORT}` : undefined);
   const env: ServiceEnv = {
     PORT: String(SERVICE_PORTS[name]),
@@ -78,6 +82,7 @@ export function serviceEnv(name: ServiceName, overrides: Partial<ServiceEnv> = {
     REDIS_PASSWORD: redisPassword(),
     CACHELAB_STATE_DIR: stateDir(),
     LOG_LEVEL: process.env.LOG_LEVEL || 'info',
+    ...(zipkin ? { CACHELAB_ZIPKIN_URL: zipkin } : {}),
     ...(otel ? { OTEL_EXPORTER_OTLP_ENDPOINT: otel } : {}),
   };
   for (const [key, value] of Object.entries(overrides) as [keyof ServiceEnv, string | undefined][]) {
@@ -134,7 +139,7 @@ function changedKeys(before: Record<string, string> | undefined, after: Record<s
 
 /**
  * Idempotent: a running instance started with the same environment is left alone; one started
- * with another (REDIS_MODE changed, Jaeger appeared, ...) is restarted. Migrations run before a (re)start.
+ * with another (REDIS_MODE changed, Zipkin appeared, ...) is restarted. Migrations run before a (re)start.
  */
 export async function ensureService(name: ServiceName, mode: RedisMode, log: Logger): Promise<'running' | 'started'> {
   const processName = serviceProcessName(name);

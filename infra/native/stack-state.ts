@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { statePath } from './paths';
 import type { RedisMode } from './topology';
 
-/** infra: Redis Cluster, Sentinel group, Postgres. all: also Jaeger (when installed) and the services. */
+/** infra: Redis Cluster, Sentinel group, Postgres. all: also Zipkin, Jaeger (when installed) and the services. */
 export type Scope = 'infra' | 'all';
 
 /** What the last `up` asked for, so that `status` checks what is expected to run. */

@@ -1,6 +1,7 @@
 import type { Check } from './checks';
 import { jaegerChecks } from './jaeger';
 import { stateDir } from './paths';
+import { zipkinChecks } from './zipkin';
 import { postgresChecks } from './postgres';
 import { clusterChecks } from './redis-cluster';
 import { sentinelChecks } from './sentinel-group';
@@ -27,7 +28,7 @@ export async function stackStatus({ scope }: { scope?: Scope } = {}): Promise<St
   const state = readStackState();
   const effective = scope ?? state?.scope ?? 'all';
   const groups = [clusterChecks(), sentinelChecks(), postgresChecks()];
-  if (effective === 'all') groups.push(jaegerChecks(), serviceChecks(availableServices()));
+  if (effective === 'all') groups.push(zipkinChecks(), jaegerChecks(), serviceChecks(availableServices()));
   const checks = (await Promise.all(groups)).flat();
   return {
     ok: checks.every((c) => c.ok),

@@ -7,6 +7,8 @@ export const SENTINEL_GROUP_PORTS = [6381, 6382, 6383] as const;
 export const SENTINEL_PORTS = [26381, 26382, 26383] as const;
 export const MASTER_NAME = 'cachelab';
 export const POSTGRES_PORT = 55432;
+/** Zipkin: the trace UI (/zipkin/) and the Zipkin v2 span API (/api/v2/spans). */
+export const ZIPKIN_PORT = 9411;
 export const JAEGER_UI_PORT = 16686;
 export const JAEGER_OTLP_HTTP_PORT = 4318;
 
@@ -34,6 +36,7 @@ export const groupNodeName = (port: number): string => `redis-${port}`;
 export const sentinelName = (port: number): string => `sentinel-${port}`;
 export const serviceProcessName = (service: ServiceName): string => `service-${service}`;
 export const POSTGRES_PROCESS = 'postgres';
+export const ZIPKIN_PROCESS = 'zipkin';
 export const JAEGER_PROCESS = 'jaeger';
 
 export function isServiceName(name: string): name is ServiceName {

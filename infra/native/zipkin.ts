@@ -1,0 +1,124 @@
+import * as fs from 'node:fs';
+import { check, type Check } from './checks';
+import { ensureJava, findJava, JAVA_HINT } from './java';
+import type { Logger } from './log';
+import { httpGet } from './net';
+import { statePath } from './paths';
+import { runningProcess, startAndWait, stopManaged } from './processes';
+import { HOST, ZIPKIN_PORT, ZIPKIN_PROCESS } from './topology';
+import { ensureZipkinJar, ZIPKIN_VERSION } from './zipkin-jar';
+
+/**
+ * The stack's trace UI: a Zipkin server with in-memory storage. Spans reach it from the services
+ * (CACHELAB_ZIPKIN_URL, see services.ts) as Zipkin v2 JSON; the Lens UI is at /zipkin/.
+ *
+ * Memory is bounded twice: the JVM's heap, direct buffers, metaspace and code cache are capped
+ * (about 512 MB resident in all at worst, measured in docs/benchmarks.md), and the store drops
+ * its oldest traces beyond MEM_MAX_SPANS spans, so a long load run cannot fill the heap.
+ */
+export const ZIPKIN_MAX_SPANS = 200_000;
+const JVM_OPTIONS = [
+  '-Xms64m',
+  '-Xmx320m',
+  '-XX:MaxDirectMemorySize=64m',
+  '-XX:MaxMetaspaceSize=160m',
+  '-XX:ReservedCodeCacheSize=64m',
+  '-Xss512k',
+  // One GC thread and no per-core regions: the lean collector for a small heap on a small box.
+  '-XX:+UseSerialGC',
+  // A full heap ends the process (visibly `down` in stack status) rather than leaving it thrashing.
+  '-XX:+ExitOnOutOfMemoryError',
+];
+
+/** The port Zipkin listens on: 9411, or CACHELAB_ZIPKIN_PORT (a second Zipkin for the launcher's own tests). */
+export function zipkinPort(): number {
+  const value = Number(process.env.CACHELAB_ZIPKIN_PORT);
+  return Number.isInteger(value) && value > 0 ? value : ZIPKIN_PORT;
+}
+
+export const zipkinUrl = (): string => `http://${HOST}:${zipkinPort()}`;
+/** Where the services POST their spans. */
+export const zipkinSpansUrl = (): string => `${zipkinUrl()}/api/v2/spans`;
+export const zipkinUiUrl = (): string => `${zipkinUrl()}/zipkin/`;
+
+/** True when a Zipkin answers /health with UP on its port (whoever started it). */
+export async function zipkinAnswers(timeoutMs = 1000): Promise<boolean> {
+  try {
+    const answer = await httpGet(`${zipkinUrl()}/health`, timeoutMs);
+    return answer.status === 200 && answer.body.includes('"UP"');
+  } catch {
+    return false;
+  }
+}
+
+/** True when the stack's Zipkin is running (services then send their spans to it). */
+export const zipkinRunning = (): boolean => runningProcess(ZIPKIN_PROCESS) !== null;
+
+export type ZipkinOutcome = { state: 'running' | 'started' } | { state: 'skipped'; reason: string };
+
+/**
+ * Starts the stack's Zipkin unless one answers already: finds (or installs) Java, downloads the
+ * jar once, starts it and waits for /health. Without Java it says why in one line and resolves to
+ * 'skipped': the services then keep writing span files only. Throws when Zipkin itself fails.
+ */
+export async function ensureZipkin(log: Logger): Promise<ZipkinOutcome> {
+  if (zipkinRunning() || (await zipkinAnswers())) return { state: 'running' };
+  const java = await ensureJava(log);
+  if (!java) {
+    log(`zipkin: skipped, no trace UI (spans go to .cachelab/traces/ only). ${JAVA_HINT}`);
+    return { state: 'skipped', reason: 'no Java >= 17' };
+  }
+  const jar = await ensureZipkinJar(log);
+  const dir = statePath('zipkin');
+  fs.mkdirSync(dir, { recursive: true });
+  const port = String(zipkinPort());
+  const started = Date.now();
+  await startAndWait(
+    {
+      name: ZIPKIN_PROCESS,
+      command: java.path,
+      // Armeria, Zipkin's HTTP server, binds every interface unless told an address.
+      args: [...JVM_OPTIONS, '-jar', jar, `--armeria.ports[0].ip=${HOST}`, `--armeria.ports[0].port=${port}`],
+      cwd: dir,
+      env: {
+        ...process.env,
+        STORAGE_TYPE: 'mem',
+        MEM_MAX_SPANS: String(ZIPKIN_MAX_SPANS),
+        QUERY_PORT: port,
+        SELF_TRACING_ENABLED: 'false',
+      },
+      meta: { version: ZIPKIN_VERSION, port },
+    },
+    () => zipkinAnswers(),
+    // About 5 s on an idle 2-core box, 20 s or more while the rest of the stack starts beside it.
+    120_000,
+  );
+  log(`zipkin: started in ${((Date.now() - started) / 1000).toFixed(1)} s, UI ${zipkinUiUrl()} (Java ${java.major})`);
+  return { state: 'started' };
+}
+
+export const stopZipkin = (): Promise<boolean> => stopManaged(ZIPKIN_PROCESS, { timeoutMs: 15_000 });
+
+/** Resident memory of the Zipkin we started, in MB; undefined when unknown. */
+export function zipkinRssMb(): number | undefined {
+  const pid = runningProcess(ZIPKIN_PROCESS)?.pid;
+  if (pid === undefined) return undefined;
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? undefined : Math.round(Number(kb) / 1024);
+  } catch {
+    return undefined;
+  }
+}
+
+export async function zipkinChecks(): Promise<Check[]> {
+  const port = zipkinPort();
+  if (await zipkinAnswers(1500)) {
+    const rss = zipkinRssMb();
+    return [check('zipkin', ZIPKIN_PROCESS, 'ok', `UI ${zipkinUiUrl()}${rss === undefined ? '' : ` (${rss} MB resident)`}`, { port })];
+  }
+  if (!(await findJava())) {
+    return [check('zipkin', ZIPKIN_PROCESS, 'skipped', 'no Java >= 17: no trace UI, spans in .cachelab/traces/ only', { port, hint: JAVA_HINT })];
+  }
+  return [check('zipkin', ZIPKIN_PROCESS, 'down', `no answer on ${port}`, { port, hint: 'npm run stack -- up' })];
+}
