@@ -4,9 +4,8 @@
 
   Bit positions are computed here, from the filter's own parameters read in the same atomic step,
   so that a rebuild with new parameters (bloom-swap-4.lua) can never mix positions computed for
-  one size with bits of another. Double hashing (Kirsch and Mitzenmacher): two 32-bit halves of
-  SHA-1 give h1 and h2, and position i is (h1 + i * h2) mod m. Keep `positions` identical in
-  bloom-check-2.lua.
+  one size with bits of another. `positions` (double hashing) is the fragment
+  includes/bloom-positions.lua, shared with bloom-check-2.lua.
 
   On a server with the RedisBloom module the filter may be a native one (meta backend
   'redisbloom'): BF.MADD then does the hashing.
@@ -23,16 +22,7 @@
   Returns the number of ids that were new to the target filter (for the live filter's `inserted`
   estimate), or -1 when there is no target: no live filter yet, or the rebuild lost its lease.
 ]]
-local function positions(id, bits, hashes)
-  local digest = redis.sha1hex(id)
-  local h1 = tonumber(string.sub(digest, 1, 8), 16)
-  local h2 = tonumber(string.sub(digest, 9, 16), 16)
-  local out = {}
-  for i = 0, hashes - 1 do
-    out[i + 1] = (h1 + i * h2) % bits
-  end
-  return out
-end
+--- @include "includes/bloom-positions"
 
 local function add(bits_key, meta_key, first)
   local meta = redis.call('HMGET', meta_key, 'backend', 'bits', 'hashes')

@@ -12,16 +12,7 @@
 
   Returns a list of 0/1, one per id, or -1.
 ]]
-local function positions(id, bits, hashes)
-  local digest = redis.sha1hex(id)
-  local h1 = tonumber(string.sub(digest, 1, 8), 16)
-  local h2 = tonumber(string.sub(digest, 9, 16), 16)
-  local out = {}
-  for i = 0, hashes - 1 do
-    out[i + 1] = (h1 + i * h2) % bits
-  end
-  return out
-end
+--- @include "includes/bloom-positions"
 
 local meta = redis.call('HMGET', KEYS[2], 'backend', 'bits', 'hashes', 'inserted')
 if not meta[1] then return -1 end

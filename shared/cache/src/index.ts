@@ -38,16 +38,20 @@ export { WriteThrough, type DropAllResult, type WriteThroughOptions, type WriteT
 export { CacheRepairer, MemoryRepairLog, cacheRepairs, type CacheRepair, type RepairerOptions, type RepairLog } from './write-through-repair';
 export { NearCache, type NearCacheOptions, type NearCacheStats, type NearRead, type NearResult } from './near-cache';
 export type { ChannelTransport } from './near-cache-channel';
+export { BloomFilter, type BloomAddOutcome, type BloomCheck, type BloomFilterOptions } from './bloom-filter';
+export { BloomRebuilder, type BloomId, type BloomIdSource, type BloomRebuild } from './bloom-rebuild';
+export { type BloomStats, type FalsePositiveReport } from './bloom-stats';
 export {
-  BloomFilter,
-  type BloomAddOutcome,
-  type BloomCheck,
-  type BloomFilterOptions,
-  type BloomId,
-  type BloomIdSource,
-  type BloomRebuild,
-  type BloomStats,
-  type FalsePositiveReport,
-} from './bloom-filter';
+  BloomCoverage,
+  drainBacklog,
+  type AuditReport,
+  type BacklogListener,
+  type BloomBacklog,
+  type BloomCoverageOptions,
+  type CoverageEvent,
+  type CoverageState,
+  type CreatedOutcome,
+  type DrainReport,
+} from './bloom-coverage';
 export { detectBloomBackend, type BloomBackend } from './bloom-backend';
 export { bloomParameters, expectedFalsePositiveRate, MAX_BITMAP_BITS, type BloomParameters } from './bloom-math';
