@@ -3,6 +3,7 @@ import { displayName, type Span } from './span';
 import {
   failed,
   isCacheAnswer,
+  isLibrarySpan,
   isLockWait,
   isOperation,
   isOriginLoad,
@@ -58,6 +59,7 @@ export interface FigureRow {
 
 export interface ServiceTotals {
   service: string;
+  /** The requests of the rows: SERVER spans, and background jobs that did work. */
   requests: number;
   originLoads: number;
   dbQueries: number;
@@ -165,11 +167,18 @@ export function computeFigures(spans: readonly Span[]): Figures {
     if (isReadResult(result) && !index.hasAncestor(span, isOperation)) outerReads.push(span);
   }
 
-  const requests = index.requestSpans();
-  for (const request of requests) {
+  const listed = new Set<Span>(withOperation);
+  for (const request of index.requestSpans()) {
     if (withOperation.has(request)) continue;
+    // A background job without a cached operation is listed when it did real work (reached the
+    // database or the origin): a periodic flush that found nothing to do is not a request.
+    if (request.kind !== 'SERVER') {
+      const cost = costOf(request);
+      if (isLibrarySpan(request) || (cost.dbQueries === 0 && cost.originLoads === 0)) continue;
+    }
     const entry = builder(request.service, NO_OPERATION, displayName(request), NO_OPERATION);
     entry.requests.add(request);
+    listed.add(request);
     if (costOf(request).failed) entry.row.errors += 1;
   }
 
@@ -205,7 +214,7 @@ export function computeFigures(spans: readonly Span[]): Figures {
     const followers = reads.filter((span) => span.attributes['cache.result'] === 'coalesced');
     const waited = followers.filter((span) => index.subtree(span).some(isLockWait)).length;
     const pg = own.filter(isPgQuery).length;
-    const serviceRequests = requests.filter((span) => span.service === service);
+    const serviceRequests = [...listed].filter((span) => span.service === service);
     return {
       service,
       requests: serviceRequests.length,

@@ -29,7 +29,14 @@ export const isRedisCall = (span: Span): boolean =>
 /** One SQL statement through pg (Prisma 7's driver adapter goes through pg too). */
 export const isPgQuery = (span: Span): boolean => nameStarts(span, 'pg.query');
 /** Prisma's own query span, counted only where no pg span is seen (a Prisma without the pg adapter). */
-export const isPrismaQuery = (span: Span): boolean => nameIs(span, 'prisma:engine:db_query');
+export const isPrismaQuery = (span: Span): boolean => nameIs(span, 'prisma:client:db_query') || nameIs(span, 'prisma:engine:db_query');
+
+/**
+ * A span of a client library (Prisma, pg, ioredis) with no parent: a readiness probe's query or a
+ * connection opened at start, not work of the application's.
+ */
+export const isLibrarySpan = (span: Span): boolean =>
+  nameStarts(span, 'prisma:') || nameStarts(span, 'pg.') || nameStarts(span, 'pg-pool.') || systemOf(span) !== undefined;
 
 /** Time spent waiting for another loader's lease (stampede protection). */
 export const isLockWait = (span: Span): boolean => nameIs(span, 'cache.lock.wait');
