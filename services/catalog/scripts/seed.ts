@@ -1,8 +1,14 @@
 import { performance } from 'node:perf_hooks';
+import { CacheStore, drainBacklog } from '@cachelab/cache';
 import { envInt, loadConfig } from '@cachelab/config';
 import { seedTransaction } from '@cachelab/db';
+import { closeRedis, createRedis, waitForReady } from '@cachelab/redis';
 import { createLogger } from '@cachelab/telemetry';
 import { z } from 'zod';
+import { productBloomFilter } from '../src/caching/product-bloom';
+import { loadCatalogConfig } from '../src/config';
+import { PostgresBloomBacklog } from '../src/db/bloom-outbox';
+import { createPrisma } from '../src/db/client';
 
 /*
  * Seeds CATEGORIES categories (ids 1..CATEGORIES) and PRODUCTS products: product N has id N and
@@ -15,6 +21,11 @@ import { z } from 'zod';
  * the seed rows that are missing and leaves existing ones alone, changed or not. Rewriting rows
  * behind the service's back would leave its cache stale, and restarting their versions would
  * make write-through refuse the next writes as older than what it has seen.
+ *
+ * Running catalog instances learn the new ids from the BloomOutbox table (a trigger fills it in
+ * the seed's own transaction), within BLOOM_DRAIN_EVERY_MS. The seed does not leave it at that:
+ * before it exits it drains the outbox into the Bloom filter itself, so that a product it seeded
+ * is never answered "absent", even for a moment. When Redis is unreachable the services do it.
  */
 const env = loadConfig(
   z.object({
@@ -92,6 +103,30 @@ async function main(): Promise<void> {
     await client.query('ANALYZE "Category", "Product"');
     log.info({ categories: categories.rowCount, products: products.rowCount, ms: elapsed(started) }, 'seeded');
   });
+  await drainBloomOutbox();
+}
+
+/** The new ids into the Bloom filter the catalog instances read (same key prefix and sizing). */
+async function drainBloomOutbox(): Promise<void> {
+  const config = loadCatalogConfig();
+  if (!config.CACHE_ENABLED || !config.BLOOM_ENABLED) return;
+  const started = performance.now();
+  const redis = createRedis(config.redis, { purpose: 'cache', connectionName: 'catalog-seed', commandTimeoutMs: 5_000 });
+  redis.on('error', () => undefined);
+  const prisma = createPrisma(config.DATABASE_URL);
+  const store = new CacheStore(redis, { name: 'catalog-seed-redis' });
+  try {
+    await waitForReady(redis, 5_000);
+    const filter = productBloomFilter(store, prisma, config);
+    const { ids } = await drainBacklog(filter, new PostgresBloomBacklog(prisma, config.DATABASE_URL));
+    log.info({ ids, filter: filter.key, ms: elapsed(started) }, 'Bloom filter outbox drained');
+  } catch (error) {
+    log.warn({ err: error }, 'could not drain the Bloom filter outbox now: the catalog instances will');
+  } finally {
+    store.breaker.shutdown();
+    await closeRedis(redis);
+    await prisma.$disconnect();
+  }
 }
 
 function elapsed(since: number): number {

@@ -24,8 +24,22 @@ const catalogEnv = serviceEnv.extend({
   /** Ids the filter is sized for: past it the false-positive rate climbs (rebuild bigger). */
   BLOOM_EXPECTED_ITEMS: envInt(1, 100_000_000).default(200_000),
   BLOOM_FALSE_POSITIVE_RATE: z.coerce.number().gt(0).lt(0.5).default(0.01),
-  /** Rebuilt at start-up when older than this: forgets deleted ids, recovers adds lost to a crash. */
+  /** Rebuilt (by one instance: leased) when older than this, checked at start and every BLOOM_AUDIT_EVERY_MS: forgets deleted ids, resizes. */
   BLOOM_MAX_AGE_MS: envInt(60_000, 30 * 86_400_000).default(86_400_000),
+  /**
+   * The filter's outbox (ids committed by anyone, table BloomOutbox) is drained on every
+   * notification and at least this often: an id inserted by plain SQL is known within this.
+   */
+  BLOOM_DRAIN_EVERY_MS: envInt(50, 60_000).default(1_000),
+  /**
+   * A "no" from the filter is answered 404 only while this instance's last successful drain
+   * started less than this long ago; otherwise it is a bypass (looked up). More than
+   * BLOOM_DRAIN_EVERY_MS. A create whose own add failed waits this + BLOOM_DRAIN_EVERY_MS + 500 ms
+   * at most for another instance to drain it.
+   */
+  BLOOM_COVERAGE_STALE_MS: envInt(100, 600_000).default(2_500),
+  /** How often the newest and some random products are checked against the filter (a "no" means lost bits: rebuild). */
+  BLOOM_AUDIT_EVERY_MS: envInt(1_000, 86_400_000).default(60_000),
   /** Category pages: versioned keys, so the TTL only bounds the memory of unreachable generations. */
   PAGE_TTL_MS: envInt(1_000, 86_400_000).default(120_000),
   PAGE_SIZE: envInt(1, 200).default(20),

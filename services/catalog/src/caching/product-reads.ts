@@ -1,10 +1,10 @@
-import { BloomFilter, NearCache, type CacheRead, type CacheResult, type NearResult } from '@cachelab/cache';
+import { NearCache, type BloomCoverage, type BloomFilter, type CacheRead, type CacheResult, type CreatedOutcome, type NearResult } from '@cachelab/cache';
 import { waitForReady, type RedisConnectionConfig } from '@cachelab/redis';
-import { createLogger, withSpan } from '@cachelab/telemetry';
+import { withSpan } from '@cachelab/telemetry';
 import type { CatalogServiceConfig } from '../config';
 import type { Prisma } from '../db/client';
-import { productIdBatches } from '../db/products';
 import type { CatalogCaches } from './catalog-caches';
+import { productBloomCoverage, productBloomFilter } from './product-bloom';
 import type { ProductView } from './product';
 
 export interface ProductRead {
@@ -14,7 +14,8 @@ export interface ProductRead {
   /** x-near-cache: hit (memory), miss (asked Redis), bypass (subscription not live), off. */
   near: NearResult | 'off';
   /**
-   * x-bloom: negative (certainly absent), miss ("maybe": looked up), bypass (could not answer),
+   * x-bloom: negative (certainly absent), miss ("maybe": looked up), bypass (could not answer, or
+   * this instance could not vouch for its filter covering the database: see BloomCoverage),
    * skipped (the near cache held the product: it exists), off.
    */
   bloom: 'negative' | 'miss' | 'bypass' | 'skipped' | 'off';
@@ -23,7 +24,9 @@ export interface ProductRead {
 /**
  * The layers in front of the Redis-level product cache:
  * - a Bloom filter of every product id ever created: an id it has never seen is answered 404
- *   without touching cached values or Postgres (a scan of random ids costs one bit lookup each);
+ *   without touching cached values or Postgres (a scan of random ids costs one bit lookup each).
+ *   Its coverage keeper drains the BloomOutbox table (filled by a trigger, whoever inserts) into
+ *   it, and a "no" is trusted only while this instance is `covered`;
  * - a near cache: an in-process LRU, kept coherent across instances by invalidation messages
  *   over (sharded) pub/sub, answering hot products without a network round trip.
  *
@@ -35,16 +38,15 @@ export interface ProductRead {
  * that exist; the Bloom filter then still stands before every Redis value and Postgres.
  */
 export class ProductReads {
-  private readonly log = createLogger('catalog-front');
-
   private constructor(
     private readonly caches: CatalogCaches,
     readonly near: NearCache<ProductView> | undefined,
     readonly bloom: BloomFilter | undefined,
+    readonly coverage: BloomCoverage | undefined,
   ) {}
 
   static async create(caches: CatalogCaches, prisma: Prisma, config: CatalogServiceConfig, redis: RedisConnectionConfig): Promise<ProductReads> {
-    if (!caches.enabled) return new ProductReads(caches, undefined, undefined);
+    if (!caches.enabled) return new ProductReads(caches, undefined, undefined, undefined);
     // Both need Redis to start well: the filter is (re)built, the subscription proven live.
     await waitForReady(caches.store.redis, 10_000).catch(() => undefined);
     const near = config.NEAR_CACHE_ENABLED
@@ -56,16 +58,11 @@ export class ProductReads {
           heartbeatMs: config.NEAR_CACHE_HEARTBEAT_MS,
         })
       : undefined;
-    const bloom = config.BLOOM_ENABLED
-      ? BloomFilter.create(caches.store, {
-          name: caches.ns('products'),
-          expectedItems: config.BLOOM_EXPECTED_ITEMS,
-          falsePositiveRate: config.BLOOM_FALSE_POSITIVE_RATE,
-          source: () => productIdBatches(prisma, 5_000),
-        })
-      : undefined;
-    const reads = new ProductReads(caches, near, bloom);
-    await reads.buildBloom(config.BLOOM_MAX_AGE_MS);
+    const bloom = config.BLOOM_ENABLED ? productBloomFilter(caches.store, prisma, config) : undefined;
+    const coverage = bloom && productBloomCoverage(bloom, prisma, config);
+    // Builds the filter if missing or too old, drains the outbox, audits; then keeps doing so.
+    await coverage?.start();
+    const reads = new ProductReads(caches, near, bloom, coverage);
     // A repair applied here (a write-through that failed elsewhere) concerns every near cache too.
     if (near) caches.repairer.onApplied((repairs) => near.invalidate(repairs.map((repair) => repair.id)));
     return reads;
@@ -90,21 +87,26 @@ export class ProductReads {
     await this.near?.invalidateAll();
   }
 
-  /** After the commit that created `ids`, before answering: from then on the filter says "maybe". */
-  async created(ids: readonly number[]): Promise<void> {
-    if (this.bloom && ids.length > 0) await this.bloom.addMany(ids);
+  /**
+   * After the commit that created `ids`, before answering: from then on no instance answers
+   * "absent" for them (added here, or, if this instance cannot reach Redis, drained from the
+   * outbox by another one; see BloomCoverage.created).
+   */
+  async created(ids: readonly number[]): Promise<CreatedOutcome | 'off'> {
+    if (!this.coverage || ids.length === 0) return 'off';
+    return this.coverage.created(ids);
   }
 
   async close(): Promise<void> {
-    this.bloom?.close();
+    await this.coverage?.stop();
     await this.near?.close();
   }
 
   private async read(id: number): Promise<ProductRead> {
     let bloom: ProductRead['bloom'] = this.bloom ? 'skipped' : 'off';
     const throughRedis = async (): Promise<CacheRead<ProductView>> => {
-      if (this.bloom) {
-        bloom = (await this.bloom.check(id)).result;
+      if (this.coverage) {
+        bloom = (await this.coverage.check(id)).result;
         if (bloom === 'negative') return { value: null, result: 'negative' };
       }
       return this.caches.products.get(id);
@@ -112,17 +114,5 @@ export class ProductReads {
     if (!this.near) return { ...(await throughRedis()), near: 'off', bloom };
     const read = await this.near.getOrLoad(id, throughRedis);
     return { value: read.value, result: read.near === 'hit' ? 'hit' : read.result, near: read.near, bloom };
-  }
-
-  /** Builds the filter when missing, resized or too old; retried in the background if Redis is down. */
-  private async buildBloom(maxAgeMs: number): Promise<void> {
-    if (!this.bloom) return;
-    try {
-      const report = await this.bloom.ensureBuilt(undefined, { maxAgeMs });
-      if (report.outcome === 'rebuilt') this.log.info(report, 'Bloom filter of product ids built');
-    } catch (error) {
-      // Until built, checks fail open ("maybe"); the filter heals itself when a check finds it missing.
-      this.log.warn({ err: error }, 'could not build the Bloom filter now; reads go on without it');
-    }
   }
 }
