@@ -45,7 +45,29 @@ export interface LoadTestRun {
   reportPath: string;
   /** null when k6 wrote none (it failed before handleSummary). */
   report: LoadTestReport | null;
+  /**
+   * k6's own HTML report (its web dashboard export, one self-contained file), next to the JSON
+   * report; null when k6 wrote none: it skips runs shorter than about two dashboard periods.
+   */
+  htmlPath: string | null;
 }
+
+export interface LoadTestOptions {
+  /**
+   * The HTML report's file name without `.html`, for runs of one scenario with different knobs
+   * (the lab's variants: `stampede-unprotected`). Default: the scenario.
+   */
+  reportName?: string;
+}
+
+/**
+ * k6's web dashboard, for its HTML export only: no HTTP port (-1), so that concurrent or back to
+ * back runs never fight over 5665 and k6 never waits for a browser to disconnect; a 1 s period so
+ * that a run of a few seconds still has enough data for a report (k6 skips one with less than
+ * about two periods). The environment's K6_WEB_DASHBOARD_PORT and _PERIOD win (set
+ * K6_WEB_DASHBOARD_PORT=5665 to watch a run live); the export path is always the run's own.
+ */
+const DASHBOARD_DEFAULTS = { K6_WEB_DASHBOARD: 'true', K6_WEB_DASHBOARD_PORT: '-1', K6_WEB_DASHBOARD_PERIOD: '1s' };
 
 /** The pinned k6 binary, built on first use (takes minutes once, then is cached across clones). */
 export function ensureK6(): Promise<string> {
@@ -64,19 +86,22 @@ export function ensureK6(): Promise<string> {
 
 /**
  * Runs loadtests/<scenario>.js. Its knobs go in `env` (see loadtests/README.md); the summary lines
- * and k6's errors go to this process's stdout and stderr. Resolves whatever k6's exit code.
+ * and k6's errors go to this process's stdout and stderr. Resolves whatever k6's exit code. Besides
+ * the JSON report, k6 exports its web dashboard as `<reportDir>/<reportName>.html`.
  */
-export async function runLoadTest(scenario: string, env: Record<string, string> = {}): Promise<LoadTestRun> {
+export async function runLoadTest(scenario: string, env: Record<string, string> = {}, options: LoadTestOptions = {}): Promise<LoadTestRun> {
   const k6 = await ensureK6();
   const reportDir = env.REPORT_DIR ? path.resolve(env.REPORT_DIR) : statePath('reports');
   const reportPath = path.join(reportDir, `${scenario}.json`);
+  const exportPath = path.join(reportDir, `${options.reportName ?? scenario}.html`);
   fs.mkdirSync(reportDir, { recursive: true });
   fs.rmSync(reportPath, { force: true });
+  fs.rmSync(exportPath, { force: true });
   const script = path.join(repoRoot, 'loadtests', `${scenario}.js`);
   const exitCode = await new Promise<number>((resolve, reject) => {
     const child = spawn(k6, ['run', '--quiet', script], {
       cwd: repoRoot,
-      env: { ...process.env, ...env, REPORT_DIR: reportDir },
+      env: { ...DASHBOARD_DEFAULTS, ...process.env, K6_WEB_DASHBOARD_EXPORT: exportPath, ...env, REPORT_DIR: reportDir },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     child.on('error', reject);
@@ -88,5 +113,5 @@ export async function runLoadTest(scenario: string, env: Record<string, string> 
   } catch {
     // no report: the exit code and k6's messages say why
   }
-  return { exitCode, reportPath, report };
+  return { exitCode, reportPath, report, htmlPath: fs.existsSync(exportPath) ? exportPath : null };
 }
