@@ -37,7 +37,7 @@ function run(command: string, argv: string[], env: Record<string, string> = {}):
 
 /** Vitest's JSON reports, one per package and mode, written next to each package. */
 function collectVitest(mode: string): void {
-  for (const group of ['shared', 'services']) {
+  for (const group of ['shared', 'services', 'tools']) {
     for (const name of readdirSync(join(root, group))) {
       const report = join(root, group, name, 'test-results', `${mode}.json`);
       if (!existsSync(report)) continue;
@@ -57,7 +57,7 @@ function collectVitest(mode: string): void {
 }
 
 function clearReports(): void {
-  for (const group of ['shared', 'services']) {
+  for (const group of ['shared', 'services', 'tools']) {
     for (const name of readdirSync(join(root, group))) rmSync(join(root, group, name, 'test-results'), { recursive: true, force: true });
   }
 }
