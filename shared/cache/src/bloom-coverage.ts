@@ -220,7 +220,7 @@ export class BloomCoverage {
             return undefined;
           });
           // Another instance may hold the rebuild lease: the next tick audits again.
-          if (rebuilt?.outcome === 'rebuilt' && !afterRebuild) return this.audit(true);
+          if (rebuilt?.outcome === 'rebuilt' && !afterRebuild) await this.audit(true);
         }
         return { checked: ids.length, missing };
       } catch (error) {
