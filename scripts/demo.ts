@@ -1,24 +1,34 @@
 /**
- * `npm run demo`: the whole lab in one command.
- *   1. start the native stack (Redis Cluster, Sentinel group, Postgres, Jaeger if built, services)
- *   2. seed every service's database
+ * `npm run demo`: the whole lab in one command, in the order a real deployment meets it.
+ *   1. start the native stack (Redis Cluster, Sentinel group, Postgres, Zipkin, the services):
+ *      the services start BEFORE their data exists, as they would in production
+ *   2. seed every service's database (the three seeds in parallel)
  *   3. drive every pattern with its k6 scenario
- *   4. print the pattern comparison, and where the traces and reports are
+ *   4. wrong on purpose, side by side: each /lab variant against its correct twin
+ *      (scripts/demo/lab/), written to $CACHELAB_STATE_DIR/reports/lab.json and printed
+ *   5. the pattern comparison read from the traces (`npm run compare`): its table, its HTML page
+ *   6. one link into the trace UI per behaviour
+ * It exits non-zero when any step failed; the closing lines say which, and how long each took.
  *
- * Knobs: DEMO_DURATION (k6 duration per scenario, default 20s), DEMO_SCENARIOS (comma list),
- * REDIS_MODE (cluster by default, or sentinel).
+ * Knobs: DEMO_DURATION (k6 duration per pattern scenario, default 15s), DEMO_LAB_DURATION (per lab
+ * variant, default 5s), DEMO_BURST (cold reads of the stampede burst, default 100), DEMO_SCENARIOS
+ * (comma list of scenario names, `lab` for every lab comparison), REDIS_MODE (cluster by default,
+ * or sentinel). docs/demo.md has the measured times.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { availableServices, JAEGER_UI_PORT, SERVICE_PORTS, serviceEnv, up, type ServiceName } from '../infra/native';
+import { availableServices, SERVICE_PORTS, serviceEnv, up, type ServiceName } from '../infra/native';
 import { ensureK6, runLoadTest, type LoadTestRun } from '../infra/native/k6';
-import { stateDir } from '../infra/native/paths';
-import { jaegerRunning } from '../infra/native/jaeger';
+import { repoRoot, stateDir, statePath } from '../infra/native/paths';
+import { compareAvailable, compareRun, traceLinks, traceLinksAvailable } from './demo/after-run';
+import { formatLabTable, writeLabReport } from './demo/lab/lab-report';
+import { LAB_SCENARIOS, labReportPath, runLab, type LabScenario } from './demo/lab/run-lab';
 import { cacheCounters, servedFromCache } from './demo/metrics';
+import { Steps } from './demo/steps';
 
-const root = join(__dirname, '..');
 const say = (message: string) => console.log(`\x1b[36m[demo]\x1b[0m ${message}`);
+const heading = (title: string) => console.log(`\n\x1b[1m${title}\x1b[0m`);
 const pct = (value: number | null | undefined) => (value === null || value === undefined ? '   -  ' : `${(value * 100).toFixed(1).padStart(5)}%`);
 const num = (value: number | null | undefined, digits = 1) => (value === null || value === undefined ? '-' : value.toFixed(digits));
 
@@ -29,44 +39,35 @@ const SCENARIOS: { scenario: string; service: ServiceName; env?: Record<string, 
   // 200 buyers/s: a 2-core machine also runs k6 and all three services (RATE=400 for more).
   { scenario: 'flash-sale', service: 'inventory', env: { RATE: process.env.FLASH_SALE_RATE ?? '200' } },
   { scenario: 'counters', service: 'inventory' },
-  { scenario: 'storefront', service: 'catalog' },
 ];
 
-function seed(service: ServiceName): void {
-  const script = join(root, 'services', service, 'scripts', 'seed.ts');
-  if (!existsSync(script)) return;
-  say(`seeding ${service}`);
-  const result = spawnSync(process.execPath, ['--import', 'tsx', script], {
-    cwd: join(root, 'services', service),
-    env: { ...process.env, ...serviceEnv(service) },
-    stdio: 'inherit',
+function seed(service: ServiceName): Promise<string | void> {
+  const script = join(repoRoot, 'services', service, 'scripts', 'seed.ts');
+  if (!existsSync(script)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: join(repoRoot, 'services', service),
+      env: { ...process.env, ...serviceEnv(service) },
+      stdio: 'inherit',
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code === 0 ? undefined : `exit ${code}`));
   });
-  if (result.status !== 0) throw new Error(`seeding ${service} failed (exit ${result.status})`);
 }
 
-async function main(): Promise<number> {
-  say('starting the native stack');
-  const { status, errors } = await up({ log: say });
-  if (errors.length > 0 || !status.ok) {
-    for (const check of status.checks.filter((c) => !c.ok)) say(`not healthy: ${check.name}: ${check.detail}`);
-    for (const error of errors) say(error);
-    return 1;
-  }
-  const services = availableServices();
-  for (const service of services) seed(service);
+/** DEMO_SCENARIOS as a set of names (`lab` stands for every lab comparison); undefined: all. */
+function wantedScenarios(): Set<string> | undefined {
+  const raw = process.env.DEMO_SCENARIOS?.trim();
+  if (!raw) return undefined;
+  const known = [...SCENARIOS.map((s) => s.scenario), ...LAB_SCENARIOS, 'lab'];
+  const names = raw.split(',').map((name) => name.trim()).filter(Boolean);
+  const unknown = names.filter((name) => !known.includes(name));
+  if (unknown.length > 0) throw new Error(`DEMO_SCENARIOS: unknown ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  return new Set(names.flatMap((name) => (name === 'lab' ? [...LAB_SCENARIOS] : [name])));
+}
 
-  await ensureK6();
-  const wanted = process.env.DEMO_SCENARIOS?.split(',');
-  const duration = process.env.DEMO_DURATION ?? '20s';
-  const runs: { scenario: string; run: LoadTestRun }[] = [];
-  for (const { scenario, service, env } of SCENARIOS) {
-    if (wanted && !wanted.includes(scenario)) continue;
-    if (!services.includes(service) || !existsSync(join(root, 'loadtests', `${scenario}.js`))) continue;
-    say(`k6: ${scenario} for ${duration}`);
-    runs.push({ scenario, run: await runLoadTest(scenario, { DURATION: duration, BASE_URL: `http://127.0.0.1:${SERVICE_PORTS[service]}`, ...env }) });
-  }
-
-  console.log('\nLoad tests (k6)');
+function printLoadTests(runs: { scenario: string; run: LoadTestRun }[]): void {
+  heading('Load tests (k6)');
   console.log('scenario         route                          req/s   p95 ms  served from cache  thresholds');
   for (const { scenario, run } of runs) {
     const report = run.report;
@@ -81,8 +82,11 @@ async function main(): Promise<number> {
       console.log(`${''.padEnd(16)} ${route.padEnd(30)} ${''.padStart(6)} ${num(report.latencyMs.byRoute[route]?.p95).padStart(8)}  ${pct(cache.hitRatio).padStart(17)}`);
     }
   }
+}
 
-  console.log('\nPatterns (from each service\'s /metrics since it started)');
+/** The fallback when tools/compare is not in this checkout: each service's own counters. */
+async function printMetricsPatterns(services: ServiceName[]): Promise<void> {
+  heading("Patterns (from each service's /metrics since it started)");
   console.log('service     pattern                      hit   miss  stale   neg  coal  bypass  served from cache  db queries');
   for (const service of services) {
     const { patterns, originQueries } = await cacheCounters(service, `http://127.0.0.1:${SERVICE_PORTS[service]}`);
@@ -93,12 +97,98 @@ async function main(): Promise<number> {
       );
     });
   }
+}
 
-  const traces = jaegerRunning() ? `Jaeger UI at http://127.0.0.1:${JAEGER_UI_PORT}` : `span files (JSON lines) in ${join(stateDir(), 'traces')}/`;
-  console.log(`\nTraces: ${traces} (spans carry cache.pattern and cache.result)`);
-  console.log(`Reports: ${join(stateDir(), 'reports')}/<scenario>.json   Logs: ${join(stateDir(), 'logs')}/`);
+async function main(): Promise<number> {
+  const since = new Date();
+  const steps = new Steps();
+  const wanted = wantedScenarios();
+  const wants = (name: string) => !wanted || wanted.has(name);
+  const duration = process.env.DEMO_DURATION ?? '15s';
+  const labDuration = process.env.DEMO_LAB_DURATION ?? '5s';
+  const burst = Number(process.env.DEMO_BURST ?? '100');
+  if (!Number.isInteger(burst) || burst < 2) throw new Error(`DEMO_BURST must be an integer >= 2, got ${process.env.DEMO_BURST}`);
+  say(`state folder ${stateDir()}`);
+
+  // 1. The stack, services included, before any data exists: the Bloom filter and every cache
+  //    must cope with a database that fills up behind their back.
+  say('starting the native stack');
+  const stackOk = await steps.run('stack up', async () => {
+    const { status, errors } = await up({ log: say });
+    const bad = status.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
+    if (errors.length > 0 || !status.ok) {
+      for (const line of [...bad, ...errors]) say(`not healthy: ${line}`);
+      return [...errors, ...bad].join('; ');
+    }
+  });
+  if (!stackOk) return finish(steps);
+  const services = availableServices();
+
+  // 2. The seeds, side by side (each has its own database).
+  say(`seeding ${services.join(', ')}`);
+  const seeded = await Promise.all(services.map((service) => steps.run(`seed ${service}`, () => seed(service))));
+  if (seeded.includes(false)) return finish(steps);
+
+  // 3. Every pattern under load.
+  if (!(await steps.run('k6 ready', async () => void (await ensureK6())))) return finish(steps);
+  const runs: { scenario: string; run: LoadTestRun }[] = [];
+  for (const { scenario, service, env } of SCENARIOS) {
+    if (!wants(scenario)) continue;
+    if (!services.includes(service) || !existsSync(join(repoRoot, 'loadtests', `${scenario}.js`))) continue;
+    say(`k6: ${scenario} for ${duration}`);
+    await steps.run(`k6 ${scenario}`, async () => {
+      const run = await runLoadTest(scenario, { DURATION: duration, BASE_URL: `http://127.0.0.1:${SERVICE_PORTS[service]}`, ...env });
+      runs.push({ scenario, run });
+      if (run.exitCode !== 0) return `k6 exit ${run.exitCode}${run.report ? `: ${run.report.thresholds.filter((t) => !t.ok).map((t) => `${t.metric} ${t.threshold}`).join(', ')}` : ''}`;
+    });
+  }
+  if (runs.length > 0) printLoadTests(runs);
+
+  // 4. Wrong on purpose, side by side.
+  const labScenarios = LAB_SCENARIOS.filter((name: LabScenario) => wants(name));
+  if (labScenarios.length > 0) {
+    await steps.run('lab comparisons', async () => {
+      const { report, failures } = await runLab({ duration: labDuration, burst, scenarios: labScenarios, log: say });
+      writeLabReport(labReportPath(), report);
+      heading('Wrong on purpose, side by side (/lab variants against their correct twins)');
+      console.log(formatLabTable(report));
+      console.log(`written to ${labReportPath()}`);
+      if (failures.length > 0) return failures.join('; ');
+    });
+  }
+
+  // 5. The comparison read from the traces, and its page.
+  if (compareAvailable()) {
+    await steps.run('compare', async () => {
+      const { table, markdownPath, htmlPath } = await compareRun(since);
+      heading('Pattern comparison (read from the traces of this run)');
+      console.log(table);
+      console.log(`\nHTML page with charts: ${htmlPath}\nMarkdown: ${markdownPath}`);
+    });
+  } else {
+    await printMetricsPatterns(services);
+  }
+
+  // 6. One real trace per behaviour.
+  if (traceLinksAvailable()) {
+    await steps.run('trace links', async () => {
+      const links = await traceLinks(since);
+      heading('Traces of this run, one per behaviour');
+      const width = Math.max(0, ...links.map((link) => link.behaviour.length));
+      for (const link of links) console.log(`  ${link.behaviour.padEnd(width)}  ${link.url}`);
+    });
+  } else {
+    console.log(`\nTraces: span files (JSON lines) in ${statePath('traces')}/ (spans carry cache.pattern and cache.result)`);
+  }
+  console.log(`Reports: ${statePath('reports')}/   Logs: ${statePath('logs')}/`);
   console.log('The stack keeps running: `npm run stack -- status`, `npm run stack -- down`.');
-  return runs.every(({ run }) => run.exitCode === 0) ? 0 : 1;
+  return finish(steps);
+}
+
+function finish(steps: Steps): number {
+  heading(`Demo ${steps.ok ? 'passed' : 'FAILED'}`);
+  console.log(steps.format());
+  return steps.ok ? 0 : 1;
 }
 
 main().then(

@@ -1,5 +1,9 @@
-// The k6 options every scenario shares: one open-model scenario at a constant arrival rate, route
-// tags instead of URLs, the same latency statistics, and the same failure thresholds.
+// The k6 options every scenario shares: route tags instead of URLs, the same latency statistics,
+// and the same failure thresholds, around one of three load shapes:
+//   arrivalRateOptions  an open model at a constant arrival rate (the pattern scenarios)
+//   closedLoopOptions   a fixed number of clients, each sending its next request when the last one
+//                       answered, so that throughput is what the server can do (lab comparisons)
+//   burstOptions        N clients sending one request each at the same moment (a stampede)
 
 /**
  * @param {object} spec
@@ -15,8 +19,8 @@
  * @param {object} [spec.extra] any other k6 option (teardownTimeout, ...)
  */
 export function arrivalRateOptions({ scenario, rate, duration, maxVUs, minVUs, ratePerVU, maxFailedRate, thresholds, extra = {} }) {
-  return {
-    scenarios: {
+  return shared(
+    {
       [scenario]: {
         executor: 'constant-arrival-rate',
         rate,
@@ -28,6 +32,36 @@ export function arrivalRateOptions({ scenario, rate, duration, maxVUs, minVUs, r
         maxVUs,
       },
     },
+    { maxFailedRate, thresholds, extra },
+  );
+}
+
+/**
+ * `vus` clients in a loop for `duration`: the request rate is whatever the server sustains, so
+ * `http_reqs` rate is its throughput at that concurrency.
+ * @param {{ scenario: string, vus: number, duration: string, maxFailedRate: number,
+ *   thresholds: Record<string, string[]>, extra?: object }} spec
+ */
+export function closedLoopOptions({ scenario, vus, duration, maxFailedRate, thresholds, extra = {} }) {
+  return shared({ [scenario]: { executor: 'constant-vus', vus, duration } }, { maxFailedRate, thresholds, extra });
+}
+
+/**
+ * `vus` clients, one request each, all released together once every VU is initialised: a burst of
+ * concurrent requests such as a cold key under heavy traffic receives.
+ * @param {{ scenario: string, vus: number, maxFailedRate: number, thresholds: Record<string, string[]>,
+ *   maxDuration?: string, extra?: object }} spec
+ */
+export function burstOptions({ scenario, vus, maxFailedRate, thresholds, maxDuration = '30s', extra = {} }) {
+  return shared(
+    { [scenario]: { executor: 'per-vu-iterations', vus, iterations: 1, maxDuration } },
+    { maxFailedRate, thresholds, extra },
+  );
+}
+
+function shared(scenarios, { maxFailedRate, thresholds, extra }) {
+  return {
+    scenarios,
     maxRedirects: 0,
     // The url tag would make one time series per id; routes are tagged instead.
     systemTags: ['status', 'method', 'name', 'group', 'check', 'error', 'error_code', 'scenario', 'expected_response'],
