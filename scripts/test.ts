@@ -1,22 +1,27 @@
 /**
  * `npm test`: every test of every workspace, against real servers.
  *
+ *   0. the demo's own path on a fresh state folder (scripts/demo/fresh-demo.ts): stack up, seed,
+ *      a short run of every k6 scenario and lab comparison, the comparison; its exit code is one test
  *   1. start the infrastructure the tests need (Redis Cluster, Sentinel group, Postgres)
  *   2. type-check every workspace (turbo)
  *   3. run every workspace's tests once per Redis topology: REDIS_MODE=cluster, then sentinel
  *   4. print one closing line: "N passed, N failed"
  *
- * Usage: npm test [-- --mode cluster|sentinel] [-- --filter @cachelab/cache]
+ * Usage: npm test [-- --mode cluster|sentinel] [-- --filter @cachelab/cache] [-- --skip-demo | --demo-only]
+ * (the demo step runs when no --filter is given)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureInfra } from '../infra/native';
+import { runFreshDemo } from './demo/fresh-demo';
 
 const root = join(__dirname, '..');
 const { values: args } = parseArgs({
-  options: { mode: { type: 'string', multiple: true }, filter: { type: 'string', multiple: true }, 'skip-typecheck': { type: 'boolean' } },
+  options: { mode: { type: 'string', multiple: true }, filter: { type: 'string', multiple: true }, 'skip-typecheck': { type: 'boolean' },
+    'skip-demo': { type: 'boolean' }, 'demo-only': { type: 'boolean' } },
 });
 const modes = args.mode ?? ['cluster', 'sentinel'];
 
@@ -62,7 +67,47 @@ function clearReports(): void {
   }
 }
 
+/** Step 0: the demo on a fresh state folder, before the tests' own infrastructure starts. */
+async function freshDemo(): Promise<void> {
+  const outcome = await runFreshDemo(say);
+  if (outcome.result === 'skipped') {
+    total.skipped += 1;
+    say(`\x1b[33mdemo on a fresh state folder SKIPPED\x1b[0m: ${outcome.detail}`);
+    return;
+  }
+  if (outcome.result === 'passed') total.passed += 1;
+  else {
+    total.failed += 1;
+    problems.push(`demo on a fresh state folder (${outcome.detail})`);
+  }
+  say(`demo on a fresh state folder: ${outcome.result} in ${outcome.seconds.toFixed(0)} s${outcome.detail ? ` (${outcome.detail})` : ''}`);
+}
+
+/** node:test files outside the workspaces; each file's pass and fail counts join the total. */
+function nodeTests(label: string, argv: string[]): void {
+  say(`${label} (node:test)`);
+  const result = spawnSync(process.execPath, [...argv, '--test', '--test-reporter=tap'], { cwd: root, encoding: 'utf8' });
+  const count = (name: string) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(result.stdout)?.[1] ?? 0);
+  total.passed += count('pass');
+  total.failed += count('fail') + (result.status === 0 ? 0 : count('fail') === 0 ? 1 : 0);
+  if (result.status !== 0) {
+    process.stdout.write(result.stdout);
+    process.stderr.write(result.stderr);
+    problems.push(label);
+  }
+  say(`${label}: ${count('pass')} passed, ${count('fail')} failed`);
+}
+
+function close(): number {
+  if (problems.length > 0) say(`failures in: ${problems.join(', ')}`);
+  console.log(`\n${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+  return total.failed === 0 && total.passed > 0 ? 0 : 1;
+}
+
 async function main(): Promise<number> {
+  if (!args.filter && !args['skip-demo']) await freshDemo();
+  if (args['demo-only']) return close();
+
   say('starting the infrastructure (Redis Cluster, Sentinel group, Postgres)');
   await ensureInfra({ log: (message) => say(message) });
 
@@ -96,21 +141,11 @@ async function main(): Promise<number> {
   }
 
   if (!args.filter) {
-    say('load-test helpers (node:test)');
-    const result = spawnSync(process.execPath, ['--test', '--test-reporter=tap', 'loadtests/**/*.test.mjs'], { cwd: root, encoding: 'utf8' });
-    const count = (label: string) => Number(new RegExp(`^# ${label} (\\d+)$`, 'm').exec(result.stdout)?.[1] ?? 0);
-    total.passed += count('pass');
-    total.failed += count('fail') + (result.status === 0 ? 0 : count('fail') === 0 ? 1 : 0);
-    if (result.status !== 0) {
-      process.stdout.write(result.stdout);
-      problems.push('loadtests/lib');
-    }
-    say(`load-test helpers: ${count('pass')} passed, ${count('fail')} failed`);
+    nodeTests('loadtests/lib', ['loadtests/**/*.test.mjs']);
+    nodeTests('scripts (demo helpers)', ['--import', 'tsx', 'scripts/**/*.test.ts']);
   }
 
-  if (problems.length > 0) say(`failures in: ${problems.join(', ')}`);
-  console.log(`\n${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
-  return total.failed === 0 && total.passed > 0 ? 0 : 1;
+  return close();
 }
 
 main().then(
