@@ -6,11 +6,12 @@
  *   3. drive every pattern with its k6 scenario
  *   4. wrong on purpose, side by side: each /lab variant against its correct twin
  *      (scripts/demo/lab/), written to $CACHELAB_STATE_DIR/reports/lab.json and printed
- *   5. the pattern comparison read from the traces (`npm run compare`): its table, its HTML page
- *   6. one link into the trace UI per behaviour
+ *   5. one real trace per behaviour, found in the trace UI (scripts/demo/trace-links.ts)
+ *   6. the pattern comparison read from the traces (`npm run compare`): its table, its HTML page
+ *   7. printed last: the links into the trace UI
  * It exits non-zero when any step failed; the closing lines say which, and how long each took.
  *
- * Knobs: DEMO_DURATION (k6 duration per pattern scenario, default 15s), DEMO_LAB_DURATION (per lab
+ * Knobs: DEMO_DURATION (k6 duration per pattern scenario, default 10s), DEMO_LAB_DURATION (per lab
  * variant, default 5s), DEMO_BURST (cold reads of the stampede burst, default 100), DEMO_SCENARIOS
  * (comma list of scenario names, `lab` for every lab comparison), REDIS_MODE (cluster by default,
  * or sentinel). docs/demo.md has the measured times.
@@ -21,10 +22,9 @@ import { join } from 'node:path';
 import { availableServices, SERVICE_PORTS, serviceEnv, up, type ServiceName } from '../infra/native';
 import { ensureK6, runLoadTest, type LoadTestRun } from '../infra/native/k6';
 import { repoRoot, stateDir, statePath } from '../infra/native/paths';
-import { compareAvailable, compareRun, traceLinks, traceLinksAvailable } from './demo/after-run';
+import { compareRun, traceLinks, traceLinksAvailable, type TraceLink } from './demo/after-run';
 import { formatLabTable, writeLabReport } from './demo/lab/lab-report';
 import { LAB_SCENARIOS, labReportPath, runLab, type LabScenario } from './demo/lab/run-lab';
-import { cacheCounters, servedFromCache } from './demo/metrics';
 import { Steps } from './demo/steps';
 
 const say = (message: string) => console.log(`\x1b[36m[demo]\x1b[0m ${message}`);
@@ -84,27 +84,12 @@ function printLoadTests(runs: { scenario: string; run: LoadTestRun }[]): void {
   }
 }
 
-/** The fallback when tools/compare is not in this checkout: each service's own counters. */
-async function printMetricsPatterns(services: ServiceName[]): Promise<void> {
-  heading("Patterns (from each service's /metrics since it started)");
-  console.log('service     pattern                      hit   miss  stale   neg  coal  bypass  served from cache  db queries');
-  for (const service of services) {
-    const { patterns, originQueries } = await cacheCounters(service, `http://127.0.0.1:${SERVICE_PORTS[service]}`);
-    patterns.forEach((row, index) => {
-      const r = (key: string) => String(Math.round(row.results[key] ?? 0)).padStart(5);
-      console.log(
-        `${service.padEnd(11)} ${row.pattern.padEnd(26)} ${r('hit')} ${r('miss')} ${r('stale')} ${r('negative')} ${r('coalesced')} ${r('bypass').padStart(7)}  ${pct(servedFromCache(row.results)).padStart(17)}  ${index === 0 ? String(Math.round(originQueries)).padStart(10) : ''}`,
-      );
-    });
-  }
-}
-
 async function main(): Promise<number> {
   const since = new Date();
   const steps = new Steps();
   const wanted = wantedScenarios();
   const wants = (name: string) => !wanted || wanted.has(name);
-  const duration = process.env.DEMO_DURATION ?? '15s';
+  const duration = process.env.DEMO_DURATION ?? '10s';
   const labDuration = process.env.DEMO_LAB_DURATION ?? '5s';
   const burst = Number(process.env.DEMO_BURST ?? '100');
   if (!Number.isInteger(burst) || burst < 2) throw new Error(`DEMO_BURST must be an integer >= 2, got ${process.env.DEMO_BURST}`);
@@ -112,6 +97,9 @@ async function main(): Promise<number> {
 
   // 1. The stack, services included, before any data exists: the Bloom filter and every cache
   //    must cope with a database that fills up behind their back.
+  // k6 is built on first use (a minute or more on a fresh machine): beside the stack, not after it.
+  const k6Ready = ensureK6();
+  k6Ready.catch(() => undefined); // awaited, and reported, at the "k6 ready" step
   say('starting the native stack');
   const stackOk = await steps.run('stack up', async () => {
     const { status, errors } = await up({ log: say });
@@ -121,16 +109,16 @@ async function main(): Promise<number> {
       return [...errors, ...bad].join('; ');
     }
   });
-  if (!stackOk) return finish(steps);
+  if (!stackOk) return finish(steps, k6Ready);
   const services = availableServices();
 
   // 2. The seeds, side by side (each has its own database).
   say(`seeding ${services.join(', ')}`);
   const seeded = await Promise.all(services.map((service) => steps.run(`seed ${service}`, () => seed(service))));
-  if (seeded.includes(false)) return finish(steps);
+  if (seeded.includes(false)) return finish(steps, k6Ready);
 
   // 3. Every pattern under load.
-  if (!(await steps.run('k6 ready', async () => void (await ensureK6())))) return finish(steps);
+  if (!(await steps.run('k6 ready', async () => void (await k6Ready)))) return finish(steps);
   const runs: { scenario: string; run: LoadTestRun }[] = [];
   for (const { scenario, service, env } of SCENARIOS) {
     if (!wants(scenario)) continue;
@@ -157,26 +145,28 @@ async function main(): Promise<number> {
     });
   }
 
-  // 5. The comparison read from the traces, and its page.
-  if (compareAvailable()) {
-    await steps.run('compare', async () => {
-      const { table, markdownPath, htmlPath } = await compareRun(since);
-      heading('Pattern comparison (read from the traces of this run)');
-      console.log(table);
-      console.log(`\nHTML page with charts: ${htmlPath}\nMarkdown: ${markdownPath}`);
-    });
-  } else {
-    await printMetricsPatterns(services);
-  }
-
-  // 6. One real trace per behaviour.
+  // 5. One real trace per behaviour, found first so that the comparison's page links them too.
+  let links: TraceLink[] | null = null;
   if (traceLinksAvailable()) {
     await steps.run('trace links', async () => {
-      const links = await traceLinks(since);
-      heading('Traces of this run, one per behaviour');
-      const width = Math.max(0, ...links.map((link) => link.behaviour.length));
-      for (const link of links) console.log(`  ${link.behaviour.padEnd(width)}  ${link.url}`);
+      links = await traceLinks(since);
     });
+  }
+
+  // 6. The comparison read from the traces (lab.json and the trace links included), and its page.
+  await steps.run('compare', async () => {
+    const { table, markdownPath, htmlPath } = await compareRun(since);
+    heading('Pattern comparison (read from the traces of this run)');
+    console.log(table);
+    console.log(`\nHTML page with charts: ${htmlPath}\nMarkdown: ${markdownPath}`);
+  });
+
+  // 7. The links, last: where a reader goes next.
+  const found = links as TraceLink[] | null;
+  if (found) {
+    heading('Traces of this run, one per behaviour');
+    const width = Math.max(0, ...found.map((link) => link.behaviour.length));
+    for (const link of found) console.log(`  ${link.behaviour.padEnd(width)}  ${link.url}`);
   } else {
     console.log(`\nTraces: span files (JSON lines) in ${statePath('traces')}/ (spans carry cache.pattern and cache.result)`);
   }
@@ -185,7 +175,9 @@ async function main(): Promise<number> {
   return finish(steps);
 }
 
-function finish(steps: Steps): number {
+async function finish(steps: Steps, pending?: Promise<unknown>): Promise<number> {
+  // A k6 build under way is left to finish (its lock and cache stay consistent for the next run).
+  await pending?.catch(() => undefined);
   heading(`Demo ${steps.ok ? 'passed' : 'FAILED'}`);
   console.log(steps.format());
   return steps.ok ? 0 : 1;

@@ -1,32 +1,21 @@
 /**
- * What the demo hands over to the other tools at the end of a run, each used only when it exists
- * in this checkout: the pattern comparison read from traces (`@cachelab/compare`, tools/compare)
- * and one trace link per behaviour (scripts/demo/trace-links.ts).
+ * What the demo hands over to the other tools at the end of a run: the pattern comparison read
+ * from traces (`@cachelab/compare`, tools/compare, which also renders reports/lab.json) and one
+ * trace link per behaviour (scripts/demo/trace-links.ts, used when it exists in this checkout).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { repoRoot, statePath } from '../../infra/native/paths';
+import { runCompare, type CompareResult } from '@cachelab/compare';
+import { repoRoot, stateDir, statePath } from '../../infra/native/paths';
 
-interface CompareResult {
-  table: string;
-  markdownPath: string;
-  htmlPath: string;
-}
-type RunCompare = (options: { since: number | Date | string; source?: string; outDir: string }) => Promise<CompareResult>;
-
-const compareEntry = join(repoRoot, 'tools', 'compare', 'src', 'index.ts');
 const traceLinksScript = join(repoRoot, 'scripts', 'demo', 'trace-links.ts');
 
-export const compareAvailable = (): boolean => existsSync(compareEntry);
 export const traceLinksAvailable = (): boolean => existsSync(traceLinksScript);
 
-/** `npm run compare` for the spans since `since` (reads Zipkin, else the span files). */
-export async function compareRun(since: Date): Promise<CompareResult> {
-  const module = (await import(pathToFileURL(compareEntry).href)) as { runCompare?: RunCompare };
-  if (typeof module.runCompare !== 'function') throw new Error(`${compareEntry} exports no runCompare`);
-  return module.runCompare({ since, outDir: statePath('reports') });
+/** `npm run compare` for the spans since `since` (Zipkin when it holds them, else the span files). */
+export function compareRun(since: Date): Promise<CompareResult> {
+  return runCompare({ since, stateDir: stateDir() });
 }
 
 export interface TraceLink {

@@ -2,7 +2,7 @@
  * A twin of a stack service, started by the demo for one lab comparison and stopped right after:
  * the same code and the same Redis and Postgres, with one setting changed (CACHE_ENABLED=false,
  * WRITE_BEHIND_ENABLED=false). Its own process, so its /metrics count only its own traffic.
- * Log: $CACHELAB_STATE_DIR/logs/lab-twin-<service>.log.
+ * Log: $CACHELAB_STATE_DIR/logs/lab-twin-<service>-<port>.log.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync } from 'node:fs';
@@ -20,9 +20,16 @@ export interface Twin {
   stop(): Promise<void>;
 }
 
+/** Ports handed to twins of this process, so that twins started together never pick the same. */
+const claimed = new Set<number>();
+
 /** The service's port + 100, + 200, ... : the first one free (as `npm run service` picks). */
 async function freePort(base: number): Promise<number> {
-  for (let port = base + 100; port < base + 1000; port += 100) if (!(await tcpOpen(port))) return port;
+  for (let port = base + 100; port < base + 1000; port += 100) {
+    if (claimed.has(port)) continue;
+    claimed.add(port);
+    if (!(await tcpOpen(port))) return port;
+  }
   throw new Error(`no free port for a twin of the service on ${base}`);
 }
 
@@ -38,7 +45,7 @@ export async function startTwin(service: ServiceName, settings: Record<string, s
   const port = await freePort(SERVICE_PORTS[service]);
   const env = { ...process.env, ...serviceEnv(service, { PORT: String(port), REDIS_MODE: parseRedisMode(process.env.REDIS_MODE ?? readStackState()?.mode) }), ...settings };
   mkdirSync(statePath('logs'), { recursive: true });
-  const logPath = statePath('logs', `lab-twin-${service}.log`);
+  const logPath = statePath('logs', `lab-twin-${service}-${port}.log`);
   const log = openSync(logPath, 'w');
   const { command, args, cwd } = serviceCommand(service, 'src/main.ts');
   const child = spawn(command, args, { cwd, env, stdio: ['ignore', log, log] });
