@@ -3,6 +3,7 @@ import { displayName, type Span } from './span';
 import {
   failed,
   isCacheAnswer,
+  isDbCall,
   isLibrarySpan,
   isLockWait,
   isOperation,
@@ -19,7 +20,9 @@ import { TraceIndex } from './trace-index';
 export interface RequestCost {
   durationMs: number;
   originLoads: number;
-  /** pg statements, or Prisma's query spans where there is no pg span. */
+  /** Calls into the ORM (Prisma operations). */
+  dbCalls: number;
+  /** SQL statements: pg spans, or Prisma's query spans where there is no pg span. */
   dbQueries: number;
   redisCalls: number;
   lockWaits: number;
@@ -44,6 +47,9 @@ export interface FigureRow {
   /** Of the operation spans themselves; null for requests without one. */
   cacheMs: Percentiles | null;
   originLoadsPerRequest: number;
+  /** Prisma operations per request; more than SQL statements when Prisma batched identical reads. */
+  dbCallsPerRequest: number;
+  /** SQL statements per request. */
   dbQueriesPerRequest: number;
   redisCallsPerRequest: number;
   /** cache.lock.wait spans in these requests, and the time they waited (mean per request). */
@@ -62,6 +68,7 @@ export interface ServiceTotals {
   /** The requests of the rows: SERVER spans, and background jobs that did work. */
   requests: number;
   originLoads: number;
+  dbCalls: number;
   dbQueries: number;
   redisCalls: number;
   lockWaits: number;
@@ -109,7 +116,7 @@ export function bucketSize(rangeMs: number, maxBuckets = 60): number {
 }
 
 interface RowBuilder {
-  row: Omit<FigureRow, 'requests' | 'requestMs' | 'cacheMs' | 'originLoadsPerRequest' | 'dbQueriesPerRequest' | 'redisCallsPerRequest' | 'lockWaits' | 'lockWaitMsPerRequest'>;
+  row: Omit<FigureRow, 'requests' | 'requestMs' | 'cacheMs' | 'originLoadsPerRequest' | 'dbCallsPerRequest' | 'dbQueriesPerRequest' | 'redisCallsPerRequest' | 'lockWaits' | 'lockWaitMsPerRequest'>;
   requests: Set<Span>;
   cacheMs: number[];
 }
@@ -126,6 +133,7 @@ export function computeFigures(spans: readonly Span[]): Figures {
     cost = {
       durationMs: request.durationMs,
       originLoads: below.filter(isOriginLoad).length,
+      dbCalls: below.filter(isDbCall).length,
       dbQueries: pg > 0 ? pg : below.filter(isPrismaQuery).length,
       redisCalls: below.filter(isRedisCall).length,
       lockWaits: waits.length,
@@ -174,7 +182,7 @@ export function computeFigures(spans: readonly Span[]): Figures {
     // database or the origin): a periodic flush that found nothing to do is not a request.
     if (request.kind !== 'SERVER') {
       const cost = costOf(request);
-      if (isLibrarySpan(request) || (cost.dbQueries === 0 && cost.originLoads === 0)) continue;
+      if (isLibrarySpan(request) || (cost.dbQueries === 0 && cost.dbCalls === 0 && cost.originLoads === 0)) continue;
     }
     const entry = builder(request.service, NO_OPERATION, displayName(request), NO_OPERATION);
     entry.requests.add(request);
@@ -191,6 +199,7 @@ export function computeFigures(spans: readonly Span[]): Figures {
       requestMs: percentiles(list.map((cost) => cost.durationMs))!,
       cacheMs: percentiles(cacheMs),
       originLoadsPerRequest: mean((cost) => cost.originLoads),
+      dbCallsPerRequest: mean((cost) => cost.dbCalls),
       dbQueriesPerRequest: mean((cost) => cost.dbQueries),
       redisCallsPerRequest: mean((cost) => cost.redisCalls),
       lockWaits: list.reduce((sum, cost) => sum + cost.lockWaits, 0),
@@ -219,6 +228,7 @@ export function computeFigures(spans: readonly Span[]): Figures {
       service,
       requests: serviceRequests.length,
       originLoads: own.filter(isOriginLoad).length,
+      dbCalls: own.filter(isDbCall).length,
       dbQueries: pg > 0 ? pg : own.filter(isPrismaQuery).length,
       redisCalls: own.filter(isRedisCall).length,
       lockWaits: waits.length,

@@ -42,6 +42,7 @@ function chartData({ figures, artifacts }: ReportContext) {
       requestMs: row.requestMs,
       cacheMs: row.cacheMs,
       originLoadsPerRequest: row.originLoadsPerRequest,
+      dbCallsPerRequest: row.dbCallsPerRequest,
       dbQueriesPerRequest: row.dbQueriesPerRequest,
       redisCallsPerRequest: row.redisCallsPerRequest,
     })),

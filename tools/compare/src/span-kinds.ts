@@ -26,6 +26,13 @@ const systemOf = (span: Span): string | undefined => span.attributes['db.system.
 export const isRedisCall = (span: Span): boolean =>
   systemOf(span) === 'redis' && !nameIs(span, 'connect') && span.attributes['db.query.text'] !== 'connect' && span.attributes['db.statement'] !== 'connect';
 
+/**
+ * One call of the application into its ORM (a Prisma operation: `findUnique`, `$queryRaw`, ...), what
+ * the services' `cachelab_origin_queries_total` counts. Prisma folds identical `findUnique` calls
+ * made in the same tick into one SQL statement, so there may be more of these than statements.
+ */
+export const isDbCall = (span: Span): boolean => nameIs(span, 'prisma:client:operation');
+
 /** One SQL statement through pg (Prisma 7's driver adapter goes through pg too). */
 export const isPgQuery = (span: Span): boolean => nameStarts(span, 'pg.query');
 /** Prisma's own query span, counted only where no pg span is seen (a Prisma without the pg adapter). */

@@ -86,15 +86,15 @@ function expectKnownAnswer(figures: Figures, lockWaitSpans: Span[]): void {
   const miss = rows.find((row) => row.result === 'miss');
   const coalesced = rows.find((row) => row.result === 'coalesced');
   expect(rows.map((row) => row.result).sort()).toEqual(['coalesced', 'miss']);
-  expect(miss).toMatchObject({ requests: 1, operations: 1, originLoadsPerRequest: 1, followers: 0, errors: 0 });
+  expect(miss).toMatchObject({ requests: 1, operations: 1, originLoadsPerRequest: 1, dbCallsPerRequest: 1, followers: 0, errors: 0 });
   expect(miss!.dbQueriesPerRequest).toBeGreaterThanOrEqual(1);
-  expect(coalesced).toMatchObject({ requests: N - 1, operations: N - 1, originLoadsPerRequest: 0, dbQueriesPerRequest: 0, followers: N - 1, errors: 0 });
+  expect(coalesced).toMatchObject({ requests: N - 1, operations: N - 1, originLoadsPerRequest: 0, dbCallsPerRequest: 0, dbQueriesPerRequest: 0, followers: N - 1, errors: 0 });
   // Every read looked the cache up in Redis; the winner also took and released the lease.
   expect(coalesced!.redisCallsPerRequest).toBeGreaterThanOrEqual(1);
   expect(miss!.redisCallsPerRequest).toBeGreaterThan(coalesced!.redisCallsPerRequest);
 
   const [user] = figures.services.filter((service) => service.service === 'user-service');
-  expect(user).toMatchObject({ requests: N, reads: N, originLoads: 1, followers: N - 1, failedRequests: 0 });
+  expect(user).toMatchObject({ requests: N, reads: N, originLoads: 1, dbCalls: 1, followers: N - 1, failedRequests: 0 });
   // The other process's loader waited on the Redis lease; its followers and this process's shared a load in memory.
   expect(user!.lockWaits).toBe(lockWaitSpans.length);
   expect(user!.followersWaited).toBe(lockWaitSpans.length);

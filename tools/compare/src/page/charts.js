@@ -43,7 +43,8 @@
   draw('chart-cache-latency', bars(cached.map(function (r) { return r.label; }), percentileSets(cached.map(function (r) { return r.cacheMs; })), 'ms', true));
   draw('chart-origin', bars(rows.map(function (r) { return r.label; }), [
     { label: 'origin loads per request', data: rows.map(function (r) { return r.originLoadsPerRequest; }), backgroundColor: palette[1] },
-    { label: 'database queries per request', data: rows.map(function (r) { return r.dbQueriesPerRequest; }), backgroundColor: palette[2] },
+    { label: 'database calls per request (Prisma)', data: rows.map(function (r) { return r.dbCallsPerRequest; }), backgroundColor: palette[4] },
+    { label: 'SQL statements per request', data: rows.map(function (r) { return r.dbQueriesPerRequest; }), backgroundColor: palette[2] },
     { label: 'Redis calls per request', data: rows.map(function (r) { return r.redisCallsPerRequest; }), backgroundColor: palette[0] },
   ], 'per request', true));
 
