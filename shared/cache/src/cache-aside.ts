@@ -1,14 +1,17 @@
-import { cacheRequests, withSpan } from '@cachelab/telemetry';
+import type { Span, SpanContext } from '@opentelemetry/api';
+import { BypassReasons, CacheAttributes as A, cacheRequests, withSpan, type BypassReason } from '@cachelab/telemetry';
 import { CacheUnavailableError } from './circuit-breaker';
 import { decode } from './envelope';
 import { EntryWriter, type EntryPolicy } from './entry-writer';
 import { Invalidator } from './invalidation';
+import { linkToLeader } from './leader-link';
 import { entityKeys, type EntityKeys } from './keys';
 import { SingleFlight } from './single-flight';
 import { StampedeProtection, type StampedeOptions } from './stampede-protection';
 import { BackgroundRefresher } from './stale-while-revalidate';
 import type { CacheStore } from './store';
 import type { CacheRead, Loader } from './types';
+import type { RefreshReason } from './stale-while-revalidate';
 import { shouldRefreshEarly } from './xfetch';
 
 export interface CacheAsideOptions extends Partial<EntryPolicy>, Partial<StampedeOptions> {
@@ -22,6 +25,15 @@ export interface CacheAsideOptions extends Partial<EntryPolicy>, Partial<Stamped
   earlyRefreshBeta?: number;
   /** How long a version counter outlives the last invalidation. */
   versionTtlMs?: number;
+}
+
+/** A read with what its span should say about it (`cache.lock.waited`, links, ...). */
+interface TracedRead<T> extends CacheRead<T> {
+  lockWaited?: boolean;
+  follower?: boolean;
+  source?: SpanContext | undefined;
+  refresh?: RefreshReason;
+  bypass?: BypassReason;
 }
 
 /**
@@ -77,12 +89,12 @@ export class CacheAside<T> {
 
   async get(id: string | number, load: Loader<T>): Promise<CacheRead<T>> {
     const keys = this.keys(id);
-    const attributes = { 'cache.pattern': this.pattern, 'cache.namespace': this.options.namespace, 'cache.key': keys.entry };
+    const attributes = { [A.pattern]: this.pattern, [A.namespace]: this.options.namespace, [A.key]: keys.entry };
     return withSpan(`cache.get ${this.options.namespace}.${this.options.kind}`, attributes, async (span) => {
       const read = await this.read(keys, load);
-      span.setAttribute('cache.result', read.result);
+      describe(span, read);
       cacheRequests.inc({ pattern: this.pattern, result: read.result });
-      return read;
+      return { value: read.value, result: read.result };
     });
   }
 
@@ -101,15 +113,16 @@ export class CacheAside<T> {
     this.invalidator.close();
   }
 
-  private async read(keys: EntityKeys, load: Loader<T>): Promise<CacheRead<T>> {
-    if (this.store.unavailable || this.invalidator.isPending(keys.entry)) return this.bypass(keys, load);
+  private async read(keys: EntityKeys, load: Loader<T>): Promise<TracedRead<T>> {
+    if (this.store.unavailable) return this.bypass(keys, load, BypassReasons.breakerOpen);
+    if (this.invalidator.isPending(keys.entry)) return this.bypass(keys, load, BypassReasons.pendingInvalidation);
 
     let raw: string | null;
     let version: string;
     try {
       [raw, version] = await this.lookup(keys);
     } catch (error) {
-      if (error instanceof CacheUnavailableError) return this.bypass(keys, load);
+      if (error instanceof CacheUnavailableError) return this.bypass(keys, load, BypassReasons.redisUnavailable);
       throw error;
     }
 
@@ -119,21 +132,21 @@ export class CacheAside<T> {
       if (entry.kind === 'tombstone') return { value: null, result: 'negative' };
       const beta = this.options.earlyRefreshBeta;
       if (beta !== undefined && shouldRefreshEarly(entry.expiresAt, entry.loadMs, beta, now)) {
-        this.refresher.refresh(keys, version, load, 'early');
+        if (this.refresher.refresh(keys, version, load, 'early')) return { value: entry.value, result: 'hit', refresh: 'early' };
       }
       return { value: entry.value, result: 'hit' };
     }
     if (entry?.kind === 'value' && now < entry.expiresAt + this.staleWindowMs) {
       // Past its logical expiry but inside the stale window: answer now, reload in the background.
-      this.refresher.refresh(keys, version, load, 'stale');
-      return { value: entry.value, result: 'stale' };
+      const started = this.refresher.refresh(keys, version, load, 'stale');
+      return { value: entry.value, result: 'stale', ...(started ? { refresh: 'stale' as const } : {}) };
     }
 
     try {
       return await this.stampede.fill(keys, version, load);
     } catch (error) {
       // Only Redis calls made before loading can throw this: the loader has not run.
-      if (error instanceof CacheUnavailableError) return this.bypass(keys, load);
+      if (error instanceof CacheUnavailableError) return this.bypass(keys, load, BypassReasons.redisUnavailable);
       throw error;
     }
   }
@@ -147,8 +160,26 @@ export class CacheAside<T> {
   }
 
   /** Graceful degradation: serve from the database, still collapsing concurrent loads. */
-  private async bypass(keys: EntityKeys, load: Loader<T>): Promise<CacheRead<T>> {
+  private async bypass(keys: EntityKeys, load: Loader<T>, reason: BypassReason): Promise<TracedRead<T>> {
     const { value } = await this.bypassFlights.do(keys.entry, load);
-    return { value, result: 'bypass' };
+    return { value, result: 'bypass', bypass: reason };
+  }
+}
+
+/**
+ * What the read's span tells: its result, and the tags a trace search picks behaviours by
+ * (docs/traces.md). A single-flight follower is linked to the span that loaded its value, in
+ * the leader's trace; Zipkin drops links, so the leader's ids are also kept as attributes.
+ */
+function describe<T>(span: Span, read: TracedRead<T>): void {
+  span.setAttribute(A.result, read.result);
+  if (read.lockWaited) span.setAttribute(A.lockWaited, true);
+  if (read.result === 'stale') span.setAttribute(A.stale, true);
+  if (read.refresh === 'early') span.setAttribute(A.earlyRefresh, true);
+  if (read.refresh) span.setAttribute(A.refreshReason, read.refresh);
+  if (read.bypass) span.setAttribute(A.bypassReason, read.bypass);
+  if (read.follower) {
+    span.setAttribute(A.singleFlight, 'follower');
+    if (read.source) linkToLeader(span, read.source);
   }
 }

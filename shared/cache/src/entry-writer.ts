@@ -1,3 +1,4 @@
+import type { SpanContext } from '@opentelemetry/api';
 import { withSpan } from '@cachelab/telemetry';
 import { encode } from './envelope';
 import type { EntityKeys } from './keys';
@@ -15,6 +16,12 @@ export interface EntryPolicy {
   staleWindowMs: number;
 }
 
+/** A value loaded from the origin, with the span of that load (single-flight followers link to it). */
+export interface Loaded<T> {
+  value: T | null;
+  loadSpan: SpanContext;
+}
+
 /**
  * Loads from the origin and writes the result back, guarded by the version the caller read
  * before loading (set-if-version-2.lua). Shared by every fill path: a miss, a lock waiter that
@@ -26,11 +33,15 @@ export class EntryWriter {
     private readonly policy: EntryPolicy,
   ) {}
 
-  async loadAndStore<T>(keys: EntityKeys, seenVersion: string, load: Loader<T>): Promise<T | null> {
+  async loadAndStore<T>(keys: EntityKeys, seenVersion: string, load: Loader<T>): Promise<Loaded<T>> {
     const started = performance.now();
-    const value = await withSpan('cache.origin.load', { 'cache.key': keys.entry }, () => load());
+    let loadSpan: SpanContext | undefined;
+    const value = await withSpan('cache.origin.load', { 'cache.key': keys.entry }, (span) => {
+      loadSpan = span.spanContext();
+      return load();
+    });
     await this.write(keys, seenVersion, value, performance.now() - started);
-    return value;
+    return { value, loadSpan: loadSpan! };
   }
 
   /** Writes a value (or a tombstone for null). A refused or failed write is not an error. */

@@ -2,8 +2,10 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { RedisConnectionConfig } from '@cachelab/redis';
-import { cacheOperationDuration, cacheRequests, cacheWriteFailures, withSpan } from '@cachelab/telemetry';
+import type { SpanContext } from '@opentelemetry/api';
+import { CacheAttributes as A, cacheOperationDuration, cacheRequests, cacheWriteFailures, withSpan } from '@cachelab/telemetry';
 import { entityKey } from './keys';
+import { linkToLeader } from './leader-link';
 import { InvalidationChannel, type ChannelTransport } from './near-cache-channel';
 import { decodeMessage, encodeMessage, type NearCacheMessage } from './near-cache-messages';
 import type { CacheStore } from './store';
@@ -68,6 +70,8 @@ interface Flight<T> {
   promise: Promise<CacheRead<T>>;
   invalidated: boolean;
   epoch: number;
+  /** The leader's `near-cache.get` span: followers link to it. */
+  leader: SpanContext;
 }
 
 type Key = string | number;
@@ -188,8 +192,12 @@ export class NearCache<T extends {}> extends EventEmitter<NearCacheEvents> {
   getOrLoad(key: Key, load: () => Promise<CacheRead<T>>): Promise<NearRead<T>> {
     const id = String(key);
     return withSpan('near-cache.get', { 'cache.pattern': this.pattern, 'cache.key': id }, async (span) => {
-      const read = await this.read(id, load);
-      span.setAttributes({ 'cache.result': read.near, 'cache.inner_result': read.result });
+      const { leader, ...read } = await this.read(id, load, span.spanContext());
+      span.setAttributes({ [A.result]: read.near, [A.innerResult]: read.result });
+      if (leader) {
+        span.setAttribute(A.singleFlight, 'follower');
+        linkToLeader(span, leader);
+      }
       this.count(read.near);
       return read;
     });
@@ -202,7 +210,7 @@ export class NearCache<T extends {}> extends EventEmitter<NearCacheEvents> {
    */
   invalidate(keys: Key | readonly Key[]): Promise<'published' | 'deferred'> {
     const ids = (Array.isArray(keys) ? keys : [keys]).map(String);
-    return withSpan('near-cache.invalidate', { 'cache.pattern': this.pattern, 'near_cache.keys': ids.length }, async (span) => {
+    return withSpan('near-cache.invalidate', { [A.pattern]: this.pattern, [A.nearCacheKeys]: ids.length }, async (span) => {
       this.drop(ids);
       const outcome = (await this.publishKeys(ids)) ? 'published' : 'deferred';
       if (outcome === 'deferred') {
@@ -241,15 +249,16 @@ export class NearCache<T extends {}> extends EventEmitter<NearCacheEvents> {
     await this.channel.close();
   }
 
-  private async read(id: string, load: () => Promise<CacheRead<T>>): Promise<NearRead<T>> {
+  /** `leader` is set on a follower: the span of the read whose load it shared. */
+  private async read(id: string, load: () => Promise<CacheRead<T>>, span: SpanContext): Promise<NearRead<T> & { leader?: SpanContext }> {
     if (!this.live) return { ...(await load()), near: 'bypass' };
     const cached = this.lru.get(id);
     if (cached !== undefined) return { value: cached, result: 'hit', near: 'hit' };
 
     const running = this.flights.get(id);
-    if (running) return { value: (await running.promise).value, result: 'coalesced', near: 'miss' };
+    if (running) return { value: (await running.promise).value, result: 'coalesced', near: 'miss', leader: running.leader };
 
-    const flight: Flight<T> = { promise: load(), invalidated: false, epoch: this.epoch };
+    const flight: Flight<T> = { promise: load(), invalidated: false, epoch: this.epoch, leader: span };
     this.flights.set(id, flight);
     try {
       const read = await flight.promise;

@@ -1,4 +1,4 @@
-import { cacheRequests, withSpan } from '@cachelab/telemetry';
+import { BypassReasons, CacheAttributes as A, cacheRequests, withSpan, type BypassReason } from '@cachelab/telemetry';
 import { CacheAside, type CacheAsideOptions } from './cache-aside';
 import type { EntityKeys } from './keys';
 import type { CacheStore } from './store';
@@ -47,7 +47,8 @@ export class ReadThrough<T, Id extends EntityId = number> {
   }
 
   get(id: Id): Promise<CacheRead<T>> {
-    if (this.options.enabled === false || this.bypassChecks.some((check) => check(id))) return this.bypass(id);
+    if (this.options.enabled === false) return this.bypass(id, BypassReasons.disabled);
+    if (this.bypassChecks.some((check) => check(id))) return this.bypass(id, BypassReasons.pendingRepair);
     return this.aside.get(id, () => this.options.load(id));
   }
 
@@ -72,8 +73,8 @@ export class ReadThrough<T, Id extends EntityId = number> {
     this.aside.close();
   }
 
-  private bypass(id: Id): Promise<CacheRead<T>> {
-    const attributes = { 'cache.pattern': this.pattern, 'cache.namespace': this.namespace, 'cache.result': 'bypass' };
+  private bypass(id: Id, reason: BypassReason): Promise<CacheRead<T>> {
+    const attributes = { [A.pattern]: this.pattern, [A.namespace]: this.namespace, [A.result]: 'bypass', [A.bypassReason]: reason };
     return withSpan(`cache.get ${this.namespace}`, attributes, async () => {
       const value = await this.options.load(id);
       cacheRequests.inc({ pattern: this.pattern, result: 'bypass' });

@@ -1,4 +1,4 @@
-import { withSpan } from '@cachelab/telemetry';
+import { CacheAttributes as A, withSpan } from '@cachelab/telemetry';
 import type { EntryWriter } from './entry-writer';
 import type { EntityKeys } from './keys';
 import { RedisLock } from './redis-lock';
@@ -28,9 +28,14 @@ export class BackgroundRefresher {
     this.locks = new RedisLock(store);
   }
 
-  refresh<T>(keys: EntityKeys, seenVersion: string, load: Loader<T>, reason: RefreshReason): void {
-    if (this.running.has(keys.entry)) return;
-    const task = withSpan('cache.refresh', { 'cache.key': keys.entry, 'cache.early_refresh': reason === 'early' }, async (span) => {
+  /**
+   * Starts a background reload of the entry, as a child span of the current read (in its trace,
+   * though it may end after the response). False when one is already running in this process.
+   */
+  refresh<T>(keys: EntityKeys, seenVersion: string, load: Loader<T>, reason: RefreshReason): boolean {
+    if (this.running.has(keys.entry)) return false;
+    const attributes = { [A.key]: keys.entry, [A.earlyRefresh]: reason === 'early', [A.refreshReason]: reason };
+    const task = withSpan('cache.refresh', attributes, async (span) => {
       const lock = await this.locks.tryAcquire(keys.lock, this.lockTtlMs);
       if (!lock) {
         span.setAttribute('cache.result', 'coalesced'); // another instance is on it
@@ -46,6 +51,7 @@ export class BackgroundRefresher {
       .catch(() => undefined) // a failed refresh leaves the current entry in place; the span has the error
       .finally(() => this.running.delete(keys.entry));
     this.running.set(keys.entry, task);
+    return true;
   }
 
   /** Resolves when every refresh started so far has finished (graceful shutdown, tests). */

@@ -1,3 +1,4 @@
+import { trace, type SpanContext } from '@opentelemetry/api';
 import { withSpan } from '@cachelab/telemetry';
 import { decode, type Entry } from './envelope';
 import type { EntryWriter } from './entry-writer';
@@ -12,6 +13,16 @@ export interface StampedeOptions {
   lockTtlMs: number;
   /** How long a waiter waits for the owner's value before going to the database itself. */
   waitTimeoutMs: number;
+}
+
+/** A filled read, with what its trace should show about how the value was obtained. */
+export interface FillRead<T> extends CacheRead<T> {
+  /** This request waited for another instance's lease before it had a value. */
+  lockWaited: boolean;
+  /** This request shared the load of another request of this process (single flight). */
+  follower: boolean;
+  /** The span that produced the value in this process (its origin load, else the leader's wait or read). */
+  source: SpanContext | undefined;
 }
 
 /**
@@ -39,14 +50,28 @@ export class StampedeProtection {
     this.locks = new RedisLock(store);
   }
 
-  async fill<T>(keys: EntityKeys, seenVersion: string, load: Loader<T>): Promise<CacheRead<T>> {
+  async fill<T>(keys: EntityKeys, seenVersion: string, load: Loader<T>): Promise<FillRead<T>> {
     const { value: read, shared } = await this.flights.do(keys.entry, () =>
-      this.fillAcrossInstances(keys, seenVersion, load),
+      this.fillAcrossInstances(keys, seenVersion, load, trace.getActiveSpan()?.spanContext()),
     );
-    return shared ? { value: read.value, result: 'coalesced' } : read;
+    // A follower waited for the leader of its process, not for a lease: only the leader "waited".
+    return shared ? { value: read.value, result: 'coalesced', lockWaited: false, follower: true, source: read.source } : read;
   }
 
-  private async fillAcrossInstances<T>(keys: EntityKeys, seenVersion: string, load: Loader<T>): Promise<CacheRead<T>> {
+  private async fillAcrossInstances<T>(
+    keys: EntityKeys,
+    seenVersion: string,
+    load: Loader<T>,
+    leaderSpan: SpanContext | undefined,
+  ): Promise<FillRead<T>> {
+    const filled = (value: T | null, result: 'miss' | 'coalesced', lockWaited: boolean, source: SpanContext | undefined): FillRead<T> => ({
+      value,
+      result,
+      lockWaited,
+      follower: false,
+      source: source ?? leaderSpan,
+    });
+    let lockWaited = false;
     const deadline = Date.now() + this.options.waitTimeoutMs;
     let pause = 5;
     for (;;) {
@@ -57,15 +82,18 @@ export class StampedeProtection {
           // lease has already written the value (and the version may have moved since).
           const [raw, version] = await this.store.run((redis) => redis.mget(keys.entry, keys.version));
           const entry = fresh(decode<T>(raw ?? null));
-          if (entry) return { value: valueOf(entry), result: 'coalesced' };
-          return { value: await this.writer.loadAndStore(keys, version ?? '0', load), result: 'miss' };
+          if (entry) return filled(valueOf(entry), 'coalesced', lockWaited, undefined);
+          const loaded = await this.writer.loadAndStore(keys, version ?? '0', load);
+          return filled(loaded.value, 'miss', lockWaited, loaded.loadSpan);
         } finally {
           await this.locks.release(lock);
         }
       }
 
+      lockWaited = true;
       const waited = await withSpan('cache.lock.wait', { 'cache.key': keys.lock }, async (span) => {
         const started = Date.now();
+        const waitSpan = span.spanContext();
         for (;;) {
           await delay(pause);
           pause = Math.min(pause * 2, 50);
@@ -74,15 +102,16 @@ export class StampedeProtection {
           const outcome = entry ? 'coalesced' : owner === null ? 'released' : Date.now() >= deadline ? 'timeout' : null;
           if (outcome) {
             span.setAttributes({ 'cache.result': outcome, 'cache.lock.wait_ms': Date.now() - started });
-            return { outcome, entry };
+            return { outcome, entry, waitSpan };
           }
         }
       });
 
-      if (waited.entry) return { value: valueOf(waited.entry), result: 'coalesced' };
+      if (waited.entry) return filled(valueOf(waited.entry), 'coalesced', true, waited.waitSpan);
       if (waited.outcome === 'timeout') {
         // The owner is slow or gone. Load ourselves; the versioned write keeps this safe.
-        return { value: await this.writer.loadAndStore(keys, seenVersion, load), result: 'miss' };
+        const loaded = await this.writer.loadAndStore(keys, seenVersion, load);
+        return filled(loaded.value, 'miss', true, loaded.loadSpan);
       }
       // 'released' without a value: loop and try to take the lease ourselves.
     }

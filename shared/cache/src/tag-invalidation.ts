@@ -1,4 +1,4 @@
-import { withSpan } from '@cachelab/telemetry';
+import { CacheAttributes as A, withSpan } from '@cachelab/telemetry';
 import { failOnError, unlinkByNode } from './cluster-batches';
 import { entityKey } from './keys';
 import type { CacheStore } from './store';
@@ -85,7 +85,7 @@ export class TagIndex {
   /** Removes every cached entry carrying `tag` (at most about `maxKeys` per call). @throws CacheUnavailableError */
   async invalidate(tag: string, { maxKeys = Number.POSITIVE_INFINITY }: { maxKeys?: number } = {}): Promise<TagInvalidation> {
     const result: TagInvalidation = { tag, removed: 0, scanned: 0, pipelines: 0, done: false };
-    return withSpan('cache.tag.invalidate', { 'cache.pattern': 'tag-invalidation', 'cache.key': this.setKey(tag) }, async (span) => {
+    return withSpan('cache.tag.invalidate', { [A.pattern]: 'tag-invalidation', [A.tag]: tag, [A.key]: this.setKey(tag) }, async (span) => {
       let frozen = await this.freeze(tag);
       for (;;) {
         if (frozen !== -1 && !(await this.drain(tag, result, maxKeys))) break; // budget spent
@@ -96,7 +96,7 @@ export class TagIndex {
         // We finished an earlier drain; now freeze and drain what was tagged since.
         frozen = await this.freeze(tag);
       }
-      span.setAttributes({ 'cache.tag.removed': result.removed, 'cache.tag.scanned': result.scanned, 'cache.tag.done': result.done });
+      span.setAttributes({ [A.result]: result.done ? 'invalidated' : 'partial', [A.tagRemoved]: result.removed, [A.tagScanned]: result.scanned, [A.tagDone]: result.done });
       return result;
     });
   }

@@ -1,4 +1,4 @@
-import { cacheWriteFailures, createLogger, withSpan } from '@cachelab/telemetry';
+import { CacheAttributes as A, cacheWriteFailures, createLogger, withSpan } from '@cachelab/telemetry';
 import type { RedisClient } from '@cachelab/redis';
 import { failOnError, groupByNode } from './cluster-batches';
 import { encode } from './envelope';
@@ -79,7 +79,7 @@ export class WriteThrough<T, Id extends EntityId = number> {
   private apply(id: Id, rowVersion: number, payload: string, ttlMs: number): Promise<WriteThroughOutcome> {
     const keys = this.reads.keys(id);
     const rowVersionKey = this.rowVersionKey(id);
-    const attributes = { 'cache.pattern': this.pattern, 'cache.key': keys.entry, 'cache.row_version': rowVersion };
+    const attributes = { [A.pattern]: this.pattern, [A.key]: keys.entry, [A.rowVersion]: rowVersion };
     return withSpan('cache.write-through', attributes, async (span) => {
       let outcome: WriteThroughOutcome;
       try {
@@ -120,7 +120,7 @@ export class WriteThrough<T, Id extends EntityId = number> {
   async dropAll(rows: ReadonlyArray<{ id: Id; rowVersion: number }>, options: { batchSize?: number; pattern?: string } = {}): Promise<DropAllResult> {
     const result: DropAllResult = { dropped: 0, superseded: 0, repairPending: 0 };
     const batchSize = options.batchSize ?? 500;
-    const attributes = { 'cache.pattern': options.pattern ?? this.pattern, 'cache.namespace': this.reads.namespace, 'cache.rows': rows.length };
+    const attributes = { [A.pattern]: options.pattern ?? this.pattern, [A.namespace]: this.reads.namespace, [A.rows]: rows.length };
     return withSpan('cache.drop-all', attributes, async (span) => {
       for (let start = 0; start < rows.length; start += batchSize) {
         const batch = rows.slice(start, start + batchSize);
@@ -139,7 +139,7 @@ export class WriteThrough<T, Id extends EntityId = number> {
           break;
         }
       }
-      span.setAttributes({ 'cache.dropped': result.dropped, 'cache.superseded': result.superseded, 'cache.repair_pending': result.repairPending });
+      span.setAttributes({ [A.dropped]: result.dropped, [A.superseded]: result.superseded, [A.repairPending]: result.repairPending });
       return result;
     });
   }

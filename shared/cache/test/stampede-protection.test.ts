@@ -70,7 +70,7 @@ describe('stampede protection', () => {
     const late = countingLoader('loaded-by-a');
     // ...so a, now taking the free lease, must find the entry instead of querying again.
     const read = await a['stampede'].fill(a.keys(1), '0', late);
-    expect(read).toEqual({ value: 'loaded-by-b', result: 'coalesced' });
+    expect(read).toMatchObject({ value: 'loaded-by-b', result: 'coalesced' });
     expect(late.calls).toBe(0);
   });
 });

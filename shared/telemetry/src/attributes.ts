@@ -18,6 +18,40 @@ export const CacheAttributes = {
   earlyRefresh: 'cache.early_refresh',
   /** `closed`, `half-open` or `open`, see {@link BreakerStates}. */
   breakerState: 'cache.breaker.state',
+  /** True on a read that waited for another instance's Redis lease (stampede protection) before answering. */
+  lockWaited: 'cache.lock.waited',
+  /** `follower` on a read that shared another request's load in this process (single flight). */
+  singleFlight: 'cache.single_flight',
+  /**
+   * The span a single-flight follower's value came from (the leader's origin load), also recorded
+   * as an OpenTelemetry span link; copied here because Zipkin's model has no links.
+   */
+  leaderTraceId: 'cache.leader.trace_id',
+  leaderSpanId: 'cache.leader.span_id',
+  /** On a span link: why the spans are related (`single-flight-leader`). */
+  link: 'cache.link',
+  /** Why a background refresh ran: `stale` (served past expiry) or `early` (XFetch). */
+  refreshReason: 'cache.refresh.reason',
+  /** Why a read went around Redis: see {@link BypassReasons}. */
+  bypassReason: 'cache.bypass.reason',
+  /** The Redis-level result under a near-cache read (`cache.result` is the memory layer's). */
+  innerResult: 'cache.inner_result',
+  /** The committed row's version a write-through carries. */
+  rowVersion: 'cache.row_version',
+  /** Rows, entries dropped, entries already superseded and repairs recorded by a bulk drop. */
+  rows: 'cache.rows',
+  dropped: 'cache.dropped',
+  superseded: 'cache.superseded',
+  repairPending: 'cache.repair_pending',
+  /** Repairs applied by one pass of the write-through repairer. */
+  repairs: 'cache.repairs',
+  /** The tag a tag invalidation removed, and what it did. */
+  tag: 'cache.tag',
+  tagRemoved: 'cache.tag.removed',
+  tagScanned: 'cache.tag.scanned',
+  tagDone: 'cache.tag.done',
+  /** Keys one near-cache invalidation dropped here and announced to the other instances. */
+  nearCacheKeys: 'near_cache.keys',
   rateLimitAllowed: 'ratelimit.allowed',
   rateLimitRemaining: 'ratelimit.remaining',
 } as const;
@@ -44,6 +78,12 @@ export const StepResults = {
   error: 'error',
   written: 'written',
   rejected: 'rejected',
+  /** A tag invalidation that went through the whole tag, or stopped at its budget (`partial`). */
+  invalidated: 'invalidated',
+  partial: 'partial',
+  /** A stock reservation script took the units, or found the same order's reservation (`replayed`). */
+  reserved: 'reserved',
+  replayed: 'replayed',
 } as const;
 
 export type StepResult = (typeof StepResults)[keyof typeof StepResults];
@@ -58,6 +98,22 @@ export const BreakerStates = {
 } as const;
 
 export type BreakerState = (typeof BreakerStates)[keyof typeof BreakerStates];
+
+/** Values of `cache.bypass.reason`: why a read was served from the database without Redis. */
+export const BypassReasons = {
+  /** The circuit breaker is open: Redis failed recently, it is not even tried. */
+  breakerOpen: 'breaker-open',
+  /** A Redis call failed or timed out during this read. */
+  redisUnavailable: 'redis-unavailable',
+  /** An invalidation of this entry has not reached Redis yet: the entry there may be old. */
+  pendingInvalidation: 'pending-invalidation',
+  /** A write-through repair of this entry is pending: the entry there may be old. */
+  pendingRepair: 'pending-repair',
+  /** Caching is turned off (the benchmarks' baseline). */
+  disabled: 'disabled',
+} as const;
+
+export type BypassReason = (typeof BypassReasons)[keyof typeof BypassReasons];
 
 const cacheResultValues: ReadonlySet<string> = new Set(Object.values(CacheResults));
 
@@ -81,6 +137,25 @@ export type CacheSpanAttributes = {
   [CacheAttributes.stale]?: boolean;
   [CacheAttributes.earlyRefresh]?: boolean;
   [CacheAttributes.breakerState]?: BreakerState;
+  [CacheAttributes.lockWaited]?: boolean;
+  [CacheAttributes.singleFlight]?: 'leader' | 'follower';
+  [CacheAttributes.leaderTraceId]?: string;
+  [CacheAttributes.leaderSpanId]?: string;
+  [CacheAttributes.link]?: string;
+  [CacheAttributes.refreshReason]?: 'stale' | 'early';
+  [CacheAttributes.bypassReason]?: BypassReason;
+  [CacheAttributes.innerResult]?: CacheResult;
+  [CacheAttributes.rowVersion]?: number;
+  [CacheAttributes.rows]?: number;
+  [CacheAttributes.dropped]?: number;
+  [CacheAttributes.superseded]?: number;
+  [CacheAttributes.repairPending]?: number;
+  [CacheAttributes.repairs]?: number;
+  [CacheAttributes.tag]?: string;
+  [CacheAttributes.tagRemoved]?: number;
+  [CacheAttributes.tagScanned]?: number;
+  [CacheAttributes.tagDone]?: boolean;
+  [CacheAttributes.nearCacheKeys]?: number;
   [CacheAttributes.rateLimitAllowed]?: boolean;
   [CacheAttributes.rateLimitRemaining]?: number;
 };

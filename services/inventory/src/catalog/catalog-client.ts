@@ -36,6 +36,8 @@ export class CatalogClient {
       let check = this.inFlight.get(sku);
       span.setAttribute('inventory.catalog.coalesced', check !== undefined);
       if (check === undefined) {
+        // This span's request goes to catalog-service: its spans join this trace (traceparent).
+        span.setAttribute('inventory.catalog.asked', true);
         check = this.ask(sku).finally(() => this.inFlight.delete(sku));
         this.inFlight.set(sku, check);
       }

@@ -1,4 +1,4 @@
-import type { Logger } from '@cachelab/telemetry';
+import { CacheAttributes, type Logger } from '@cachelab/telemetry';
 import type { CatalogClient } from '../catalog/catalog-client';
 import type { Prisma } from '../db/client';
 import { addStock, forgetReservation, recordRelease, recordReservation, stockFromDatabase } from '../db/stock';
@@ -90,10 +90,12 @@ export class Reservations {
 
   /** One SKU for one order, at most once per (orderId, SKU). */
   async reserve(sku: string, orderId: string, qty: number): Promise<Reserved> {
-    return stockSpan('inventory.reserve', { 'inventory.sku': sku, 'inventory.order_id': orderId, 'inventory.qty': qty }, async (span) => {
+    const attributes = { [CacheAttributes.pattern]: 'lua-atomic', 'inventory.sku': sku, 'inventory.order_id': orderId, 'inventory.qty': qty };
+    return stockSpan('inventory.reserve', attributes, async (span) => {
       await this.checkCatalog(sku);
       const reserved = await this.reserveLine(orderId, { sku, qty });
       span.setAttribute('inventory.replayed', reserved.replayed);
+      span.setAttribute(CacheAttributes.result, reserved.replayed ? 'replayed' : 'reserved');
       return reserved;
     });
   }

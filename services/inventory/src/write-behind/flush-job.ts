@@ -1,12 +1,12 @@
 import type { Batch, FlushHooks, FlushReport, WriteBehindCounter } from '@cachelab/cache';
-import { recordError, tracer, withSpan } from '@cachelab/telemetry';
+import { CacheAttributes, recordError, tracer, withSpan } from '@cachelab/telemetry';
 import type { Job } from 'bullmq';
 import type { Prisma } from '../db/client';
 import { applyBatch, pruneAppliedBatches } from './apply-batch';
 import type { WriteBehindConfig } from './config';
 import { batchesFlushed, flushDuration } from './metrics';
 import { FLUSH_JOB, PRUNE_JOB, type CounterJobData } from './queue';
-import { linksTo, WriteBehindAttributes as A } from './tracing';
+import { linkedTraceIds, linksTo, WriteBehindAttributes as A } from './tracing';
 
 export interface FlushJobDeps {
   /** The engine on the worker's own (queue) connection: it waits for Redis rather than failing fast. */
@@ -25,7 +25,15 @@ export interface FlushSummary {
 
 /** The span of one batch: linked to the request spans whose increments it persists. */
 function applyTraced(prisma: Prisma, batch: Batch): Promise<'applied' | 'duplicate'> {
-  const attributes = { [A.shard]: batch.shard, [A.batchId]: batch.id, [A.deltas]: batch.deltas.length, [A.increments]: batch.increments };
+  const attributes = {
+    [CacheAttributes.pattern]: 'write-behind',
+    [A.shard]: batch.shard,
+    [A.batchId]: batch.id,
+    [A.deltas]: batch.deltas.length,
+    [A.increments]: batch.increments,
+    [A.links]: batch.traces.length,
+    ...(batch.traces.length > 0 ? { [A.linkedTraces]: linkedTraceIds(batch.traces) } : {}),
+  };
   return tracer.startActiveSpan('write-behind.apply', { attributes, links: linksTo(batch.traces) }, async (span) => {
     try {
       const result = await applyBatch(prisma, batch);
@@ -64,7 +72,7 @@ export function flushProcessor(deps: FlushJobDeps) {
     if (job.name !== FLUSH_JOB || !Number.isInteger(shard) || shard! < 0 || shard! >= deps.engine.shards) {
       throw new Error(`not a flush job of this worker's ${deps.engine.shards} shards: ${job.name} ${JSON.stringify(job.data)}`);
     }
-    const attributes = { [A.shard]: shard!, [A.jobId]: job.id ?? '', [A.attempt]: job.attemptsMade + 1 };
+    const attributes = { [CacheAttributes.pattern]: 'write-behind', [A.shard]: shard!, [A.jobId]: job.id ?? '', [A.attempt]: job.attemptsMade + 1 };
     const stop = flushDuration.startTimer();
     try {
       return await withSpan('write-behind.flush', attributes, async (span) => {

@@ -1,4 +1,4 @@
-import { withSpan, type Logger } from '@cachelab/telemetry';
+import { CacheAttributes, withSpan, type Logger } from '@cachelab/telemetry';
 import { z } from 'zod';
 import type { Prisma } from '../db/client';
 import { orderId, quantity, sku } from '../stock/validation';
@@ -37,7 +37,7 @@ export interface RecordSaleDeps {
  */
 export async function recordSale(deps: RecordSaleDeps, line: SaleLine): Promise<SaleOutcome> {
   const sale = z.strictObject({ orderId, sku, qty: quantity(deps.maxQty) }).parse(line);
-  return withSpan('write-behind.record', { [WriteBehindAttributes.counter]: 'sold', [WriteBehindAttributes.sku]: sale.sku }, async (span) => {
+  return withSpan('write-behind.record', { [CacheAttributes.pattern]: 'write-behind', [WriteBehindAttributes.counter]: 'sold', [WriteBehindAttributes.sku]: sale.sku }, async (span) => {
     let outcome: SaleOutcome;
     if (!deps.counters.config.WRITE_BEHIND_ENABLED) {
       outcome = await saleToDatabase(deps, sale);

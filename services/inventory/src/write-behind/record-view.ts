@@ -1,4 +1,4 @@
-import { withSpan } from '@cachelab/telemetry';
+import { CacheAttributes, withSpan } from '@cachelab/telemetry';
 import type { InventoryCounters } from './counters';
 import { traceRefOf, WriteBehindAttributes } from './tracing';
 
@@ -8,7 +8,7 @@ import { traceRefOf, WriteBehindAttributes } from './tracing';
  * sending every view of an outage to Postgres one statement each is the load write-behind avoids.
  */
 export function recordView(counters: InventoryCounters, sku: string): Promise<void> {
-  return withSpan('write-behind.record', { [WriteBehindAttributes.counter]: 'views', [WriteBehindAttributes.sku]: sku }, (span) =>
+  return withSpan('write-behind.record', { [CacheAttributes.pattern]: 'write-behind', [WriteBehindAttributes.counter]: 'views', [WriteBehindAttributes.sku]: sku }, (span) =>
     counters.view(sku, traceRefOf(span)),
   );
 }

@@ -14,6 +14,9 @@ export const WriteBehindAttributes = {
   outcome: 'write_behind.outcome',
   jobId: 'messaging.message.id',
   attempt: 'write_behind.attempt',
+  /** How many request spans a batch's span links to, and their trace ids (Zipkin keeps no links). */
+  links: 'write_behind.links',
+  linkedTraces: 'write_behind.linked_traces',
 } as const;
 
 /**
@@ -30,6 +33,11 @@ export function traceRefOf(span: Span): TraceRef | undefined {
  * Span links from a flush to the requests whose increments it persisted. Links, not parents: one
  * flush persists the work of many traces, and each request's trace ended long before.
  */
+/** The links' trace ids as one attribute value (comma-separated) for trace stores without links. */
+export function linkedTraceIds(traces: TraceRef[]): string {
+  return [...new Set(traces.map((ref) => ref.traceId))].join(',');
+}
+
 export function linksTo(traces: TraceRef[]): Link[] {
   return traces.map((ref) => ({
     context: { traceId: ref.traceId, spanId: ref.spanId, traceFlags: TraceFlags.SAMPLED, isRemote: true },
