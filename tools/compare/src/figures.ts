@@ -138,7 +138,9 @@ export function computeFigures(spans: readonly Span[]): Figures {
       redisCalls: below.filter(isRedisCall).length,
       lockWaits: waits.length,
       lockWaitMs: waits.reduce((sum, span) => sum + lockWaitMs(span), 0),
-      failed: below.some(failed),
+      // The request's own answer: a child that failed and was handled (a refused WATCH, a cache
+      // write that lost) did not fail the request.
+      failed: failed(request),
     };
     costs.set(request, cost);
     return cost;

@@ -4,6 +4,9 @@ import type { Percentiles } from './percentiles';
 export const ms = (value: number): string => (value < 1 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0));
 export const triple = (p: Percentiles | null): string => (p ? `${ms(p.p50)} / ${ms(p.p95)} / ${ms(p.p99)}` : '—');
 export const ratio = (value: number): string => (value === 0 ? '0' : value.toFixed(2));
+/** A measured value for a table: whole numbers as they are, others to three significant digits (at most 2 decimals past 100). */
+export const value = (x: number): string =>
+  Number.isInteger(x) ? String(x) : Math.abs(x) >= 100 ? x.toFixed(1) : String(Number(x.toPrecision(3)));
 export const share = (value: number | null): string => (value === null ? '—' : `${(value * 100).toFixed(1)}%`);
 
 /** The columns of the comparison, shared by the printed table, the Markdown and the HTML page. */

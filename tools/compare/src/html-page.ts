@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { NO_OPERATION, type FigureRow } from './figures';
-import { COLUMNS, ms, ratio, SERVICE_COLUMNS, share } from './format';
+import { COLUMNS, ms, ratio, SERVICE_COLUMNS, share, value } from './format';
 import { sourceLine, type ReportContext } from './report-context';
 import { READ_RESULTS } from './span-kinds';
 
@@ -98,7 +98,7 @@ ${figures.timeline.buckets.length > 0 ? `${canvas('chart-hit-ratio')}<h3>Results
     const blocks = artifacts.lab.comparisons.map((comparison, index) => {
       const rows = comparison.rows.map((row) => [
         escape(row.variant),
-        escape(String(row.value)),
+        escape(value(row.value)),
         row.wrongOnPurpose ? '<span class="wrong">wrong on purpose</span>' : 'correct',
         escape(row.note ?? ''),
       ]);

@@ -1,4 +1,4 @@
-import { COLUMNS, ms, ratio, SERVICE_COLUMNS, share } from './format';
+import { COLUMNS, ms, ratio, SERVICE_COLUMNS, share, value } from './format';
 import { sourceLine, type ReportContext } from './report-context';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -26,7 +26,7 @@ export function markdownReport(context: ReportContext): string {
     parts.push('', '## Wrong on purpose, side by side', '', `From the demo's lab run (${artifacts.lab.generatedAt}).`);
     for (const comparison of artifacts.lab.comparisons) {
       parts.push('', `### ${comparison.title}`, '', `${comparison.metric} (${comparison.unit}), ${comparison.lowerIsBetter ? 'lower' : 'higher'} is better.`, '');
-      parts.push(table(['variant', comparison.unit || 'value', 'wrong on purpose', 'note'], comparison.rows.map((row) => [row.variant, String(row.value), row.wrongOnPurpose ? 'yes' : 'no', row.note ?? ''])));
+      parts.push(table(['variant', comparison.unit || 'value', 'wrong on purpose', 'note'], comparison.rows.map((row) => [row.variant, value(row.value), row.wrongOnPurpose ? 'yes' : 'no', row.note ?? ''])));
     }
   }
   if (artifacts.traceLinks.length > 0) {

@@ -4,6 +4,8 @@ import { createInterface } from 'node:readline';
 import type { SpanRecord } from '@cachelab/telemetry';
 import { attributeString, type Span } from './span';
 
+const START_TIME = '"startTime":"';
+
 export interface SpanFileQuery {
   /** The folder of the span files: `$CACHELAB_STATE_DIR/traces`. */
   dir: string;
@@ -51,6 +53,12 @@ export async function readSpanFiles({ dir, sinceMs, untilMs }: SpanFileQuery): P
     const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
     for await (const line of lines) {
       if (!line) continue;
+      // Most lines of a long-lived file are outside the window: skip them without parsing.
+      const at = line.indexOf(START_TIME);
+      if (at !== -1) {
+        const startMs = Date.parse(line.slice(at + START_TIME.length, at + START_TIME.length + 24));
+        if (startMs < sinceMs || startMs > untilMs) continue;
+      }
       let record: SpanRecord;
       try {
         record = JSON.parse(line) as SpanRecord;

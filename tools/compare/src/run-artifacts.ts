@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** `$CACHELAB_STATE_DIR/reports/lab.json`, written by the demo: the `/lab` variants beside their correct twins. */
@@ -66,6 +66,18 @@ function isTraceLinks(value: unknown): value is TraceLink[] {
   return Array.isArray(value) && value.every((link) => typeof link?.behaviour === 'string' && typeof link.url === 'string');
 }
 
+/** k6's dashboard export says `<title>k6 report</title>` in its first few kilobytes. */
+function isK6Html(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(16_384);
+    const read = readSync(fd, head, 0, head.length, 0);
+    return head.subarray(0, read).toString('utf8').includes('<title>k6 report</title>');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 interface K6Report {
   passed?: boolean;
   requests?: { total?: number; perSecond?: number };
@@ -97,7 +109,7 @@ export function readRunArtifacts(reportsDir: string): RunArtifacts {
       .filter((name) => name !== 'lab' && name !== 'trace-links'),
   );
   const loadTests: LoadTestSummary[] = [...scenarios].sort().flatMap((scenario) => {
-    const html = files.includes(`${scenario}.html`) ? `${scenario}.html` : null;
+    const html = files.includes(`${scenario}.html`) && isK6Html(join(reportsDir, `${scenario}.html`)) ? `${scenario}.html` : null;
     const report = files.includes(`${scenario}.json`) ? (readJson(join(reportsDir, `${scenario}.json`), problems) as K6Report | undefined) : undefined;
     const isK6 = report !== undefined && typeof report === 'object' && report !== null && 'requests' in report;
     if (!html && !isK6) return [];

@@ -13,6 +13,8 @@ import { sourceLine, type ReportContext } from './report-context';
 export interface CompareOptions {
   /** Spans that started before this are left out: epoch ms, a Date, or an ISO 8601 string. Default: the last hour. */
   since?: number | string | Date;
+  /** Spans that started after this are left out (same forms as `since`). Default: now. */
+  until?: number | string | Date;
   /** Default `auto`: Zipkin when it answers and holds spans of the window, else the span files. */
   source?: SpanSource | 'auto';
   /** Where comparison.md and comparison.html go. Default `$CACHELAB_STATE_DIR/reports/compare`. */
@@ -32,13 +34,13 @@ export interface CompareResult {
   source: SpanSource;
 }
 
-/** `--since` as epoch milliseconds: a number of ms, or anything Date.parse reads (ISO 8601). */
-export function parseSince(value: number | string | Date): number {
+/** `--since` (or `--until`) as epoch milliseconds: a number of ms, or anything Date.parse reads (ISO 8601). */
+export function parseSince(value: number | string | Date, option = '--since'): number {
   if (value instanceof Date) return value.getTime();
   if (typeof value === 'number') return value;
   const text = value.trim();
   const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-  if (!Number.isFinite(ms)) throw new Error(`--since: expected epoch milliseconds or an ISO 8601 time, got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(ms)) throw new Error(`${option}: expected epoch milliseconds or an ISO 8601 time, got ${JSON.stringify(value)}`);
   return ms;
 }
 
@@ -48,7 +50,7 @@ export function parseSince(value: number | string | Date): number {
  */
 export async function runCompare(options: CompareOptions = {}): Promise<CompareResult> {
   const state = options.stateDir ?? defaultStateDir();
-  const untilMs = Date.now();
+  const untilMs = options.until === undefined ? Date.now() : parseSince(options.until, '--until');
   const sinceMs = options.since === undefined ? untilMs - 3_600_000 : parseSince(options.since);
   const reportsDir = join(state, 'reports');
   const outDir = options.outDir ?? join(reportsDir, 'compare');

@@ -38,6 +38,7 @@ describe('comparison.html', () => {
     expect(html).toContain('A burst of 500 cold reads');
     expect(html).toContain('href="http://127.0.0.1:9411/zipkin/traces/abc"');
     expect(html).toContain('href="../user-profiles.html"');
+    expect(html).not.toContain('href="../comparison.html"');
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/); // nothing loaded from elsewhere
     expect(readFileSync(result.markdownPath, 'utf8')).toContain('| user-service | cache-aside | cache.get user.profile | miss | 10 |');
   });

@@ -110,5 +110,7 @@ export function writeSyntheticRun(stateDir: string, startMs: number): void {
   writeFileSync(join(reports, 'lab.json'), JSON.stringify(LAB));
   writeFileSync(join(reports, 'trace-links.json'), JSON.stringify(LINKS));
   writeFileSync(join(reports, 'user-profiles.json'), JSON.stringify({ scenario: 'user-profiles', passed: true, requests: { total: 1200, perSecond: 120 }, latencyMs: { all: { p95: 3.2 } }, cache: { hitRatio: 0.93 } }));
-  writeFileSync(join(reports, 'user-profiles.html'), '<!doctype html><title>k6 report</title><p>k6</p>');
+  // Not a k6 report: not listed as one.
+  writeFileSync(join(reports, 'comparison.html'), '<!doctype html><title>cachelab: pattern comparison</title>');
+  writeFileSync(join(reports, 'user-profiles.html'), '<!doctype html><html><head><title>k6 report</title></head><body><p>k6</p></body></html>');
 }
