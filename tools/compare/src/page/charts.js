@@ -18,15 +18,21 @@
     new Chart(canvas, config);
     drawn += 1;
   }
-  function bars(labels, datasets, axisTitle, horizontal) {
+  // Only 1, 2 and 5 times a power of ten are labelled on a log axis (0.1 0.2 0.5 1 2 5 10 ...).
+  function oneTwoFive(value) {
+    var mantissa = value / Math.pow(10, Math.floor(Math.log10(value) + 1e-9));
+    var labelled = [1, 2, 5].some(function (m) { return Math.abs(mantissa - m) < 1e-6; });
+    return labelled ? String(Number(value.toPrecision(2))) : '';
+  }
+  // Latencies span four orders of magnitude (a near-cache hit to a filter rebuild): a log axis.
+  function bars(labels, datasets, axisTitle, horizontal, logarithmic) {
+    var axis = logarithmic ? { type: 'logarithmic', ticks: { callback: oneTwoFive }, title: { display: true, text: axisTitle + ' (log scale)' } } : { beginAtZero: true, title: { display: true, text: axisTitle } };
     return {
       type: 'bar',
       data: { labels: labels, datasets: datasets },
       options: {
         indexAxis: horizontal ? 'y' : 'x',
-        scales: horizontal
-          ? { x: { beginAtZero: true, title: { display: true, text: axisTitle } } }
-          : { y: { beginAtZero: true, title: { display: true, text: axisTitle } } },
+        scales: horizontal ? { x: axis } : { y: axis },
         plugins: { legend: { position: 'top' } },
       },
     };
@@ -38,9 +44,9 @@
   }
 
   var rows = data.rows;
-  draw('chart-request-latency', bars(rows.map(function (r) { return r.label; }), percentileSets(rows.map(function (r) { return r.requestMs; })), 'ms', true));
+  draw('chart-request-latency', bars(rows.map(function (r) { return r.label; }), percentileSets(rows.map(function (r) { return r.requestMs; })), 'ms', true, true));
   var cached = rows.filter(function (r) { return r.cacheMs; });
-  draw('chart-cache-latency', bars(cached.map(function (r) { return r.label; }), percentileSets(cached.map(function (r) { return r.cacheMs; })), 'ms', true));
+  draw('chart-cache-latency', bars(cached.map(function (r) { return r.label; }), percentileSets(cached.map(function (r) { return r.cacheMs; })), 'ms', true, true));
   draw('chart-origin', bars(rows.map(function (r) { return r.label; }), [
     { label: 'origin loads per request', data: rows.map(function (r) { return r.originLoadsPerRequest; }), backgroundColor: palette[1] },
     { label: 'database calls per request (Prisma)', data: rows.map(function (r) { return r.dbCallsPerRequest; }), backgroundColor: palette[4] },
