@@ -8,7 +8,7 @@
  *       cache.origin.load  1.9 ms
  *         pg.query:SELECT cachelab_user  0.8 ms
  *
- * Usage: npm run traces -- [--service user-service] [--pattern cache-aside] [--result miss] [--last 5]
+ * Usage: npm run traces -- [--service user-service] [--pattern cache-aside] [--result miss] [--last 5] [--trace <id>]
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,13 +26,14 @@ interface Span {
   resource?: Record<string, unknown>;
 }
 
-const USAGE = `npm run traces -- [--service user-service] [--pattern cache-aside] [--result miss] [--last 5]
+const USAGE = `npm run traces -- [--service user-service] [--pattern cache-aside] [--result miss] [--last 5] [--trace <id>]
 
 Prints the newest traces of the span files in .cachelab/traces/ (<service>.jsonl) as trees.
   --service  one service's file only (user-service, catalog-service, inventory-service)
   --pattern  traces with a span whose cache.pattern is this (cache-aside, write-through, ...)
   --result   traces with a span whose cache.result is this (hit, miss, stale, bypass, ...)
-  --last     how many traces to print, newest last (default 5)`;
+  --last     how many traces to print, newest last (default 5)
+  --trace    the one trace with this id (as docs/traces.md and the demo's trace links print it)`;
 
 function parseOptions() {
   try {
@@ -42,6 +43,7 @@ function parseOptions() {
         pattern: { type: 'string' },
         result: { type: 'string' },
         last: { type: 'string', default: '5' },
+        trace: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -74,6 +76,7 @@ const byTrace = new Map<string, Span[]>();
 for (const span of spans) byTrace.set(span.traceId, [...(byTrace.get(span.traceId) ?? []), span]);
 
 const matches = (trace: Span[]) =>
+  (!values.trace || trace[0]!.traceId === values.trace) &&
   trace.some(
     (span) =>
       (!values.pattern || span.attributes['cache.pattern'] === values.pattern) &&
