@@ -12,20 +12,26 @@ import { ensureZipkinJar, ZIPKIN_VERSION } from './zipkin-jar';
  * The stack's trace UI: a Zipkin server with in-memory storage. Spans reach it from the services
  * (CACHELAB_ZIPKIN_URL, see services.ts) as Zipkin v2 JSON; the Lens UI is at /zipkin/.
  *
- * Memory is bounded twice: the JVM's heap, direct buffers, metaspace and code cache are capped
- * (about 512 MB resident in all at worst, measured in docs/benchmarks.md), and the store drops
- * its oldest traces beyond MEM_MAX_SPANS spans, so a long load run cannot fill the heap.
+ * Memory is bounded twice: the store drops its oldest traces beyond MEM_MAX_SPANS spans, and the
+ * JVM's heap, direct buffers, metaspace and code cache are capped. Measured with spans shaped like
+ * the services' (docs/benchmarks.md): a span costs about 1.5 KB of heap, 100,000 spans fill ~220 MB
+ * of the 288 MB heap, and the process then stays at ~420 MB resident however many spans arrive.
+ * 200,000 spans in a 320 MB heap ended in an OutOfMemoryError.
  */
-export const ZIPKIN_MAX_SPANS = 200_000;
+export const ZIPKIN_MAX_SPANS = 100_000;
 const JVM_OPTIONS = [
   '-Xms64m',
-  '-Xmx320m',
+  '-Xmx288m',
+  // A small young generation leaves the old one room for the stored spans.
+  '-Xmn48m',
   '-XX:MaxDirectMemorySize=64m',
   '-XX:MaxMetaspaceSize=160m',
   '-XX:ReservedCodeCacheSize=64m',
   '-Xss512k',
-  // One GC thread and no per-core regions: the lean collector for a small heap on a small box.
+  // One GC thread and no per-region bookkeeping: the lean collector for a small heap on a small box.
   '-XX:+UseSerialGC',
+  // The client compiler only: 30 MB less resident than with C2, still ~25,000 spans/s ingested.
+  '-XX:TieredStopAtLevel=1',
   // A full heap ends the process (visibly `down` in stack status) rather than leaving it thrashing.
   '-XX:+ExitOnOutOfMemoryError',
 ];
@@ -54,6 +60,9 @@ export async function zipkinAnswers(timeoutMs = 1000): Promise<boolean> {
 /** True when the stack's Zipkin is running (services then send their spans to it). */
 export const zipkinRunning = (): boolean => runningProcess(ZIPKIN_PROCESS) !== null;
 
+/** What a running Zipkin must have been started with to be left alone by ensureZipkin. */
+const launchOptions = (): string => [ZIPKIN_VERSION, ZIPKIN_MAX_SPANS, ...JVM_OPTIONS].join(' ');
+
 export type ZipkinOutcome = { state: 'running' | 'started' } | { state: 'skipped'; reason: string };
 
 /**
@@ -62,7 +71,12 @@ export type ZipkinOutcome = { state: 'running' | 'started' } | { state: 'skipped
  * 'skipped': the services then keep writing span files only. Throws when Zipkin itself fails.
  */
 export async function ensureZipkin(log: Logger): Promise<ZipkinOutcome> {
-  if (zipkinRunning() || (await zipkinAnswers())) return { state: 'running' };
+  const running = runningProcess(ZIPKIN_PROCESS);
+  if (running && running.meta?.options === launchOptions()) return { state: 'running' };
+  if (running) {
+    log('zipkin: restarting, its version or memory settings changed');
+    await stopZipkin();
+  } else if (await zipkinAnswers()) return { state: 'running' };
   const java = await ensureJava(log);
   if (!java) {
     log(`zipkin: skipped, no trace UI (spans go to .cachelab/traces/ only). ${JAVA_HINT}`);
@@ -87,7 +101,7 @@ export async function ensureZipkin(log: Logger): Promise<ZipkinOutcome> {
         QUERY_PORT: port,
         SELF_TRACING_ENABLED: 'false',
       },
-      meta: { version: ZIPKIN_VERSION, port },
+      meta: { version: ZIPKIN_VERSION, port, options: launchOptions() },
     },
     () => zipkinAnswers(),
     // About 5 s on an idle 2-core box, 20 s or more while the rest of the stack starts beside it.
