@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { redisConfigFromEnv } from '@cachelab/config';
 import { closeRedis, createRedis, waitForReady, type RedisClient } from '@cachelab/redis';
-import { databaseUrl, ensureInfra, serviceEnv, waitForHealthy } from '../infra/native';
+import { databaseUrl, ensureInfra, ensureZipkin, serviceEnv, stopZipkin, waitForHealthy, zipkinPid, zipkinRssMb, zipkinSpansUrl } from '../infra/native';
 import { repoRoot, statePath } from '../infra/native/paths';
 import { mapLimit } from '../infra/native/wait';
 import { freePort, startServer, startService, type ChildServer } from './lib/child-server';
@@ -13,7 +13,7 @@ import { cycle } from './lib/load';
 import { progress } from './lib/progress';
 import { unlinkByPrefix } from './lib/redis-keys';
 import { scrape, total, type Sample } from './lib/prometheus';
-import { measureInterleaved, ratio, type Variant } from './lib/rounds';
+import { measureInterleaved, median, ratio, type Variant } from './lib/rounds';
 import { countIds, runServiceScript } from './lib/service-data';
 import { benchSettings, type BenchSettings } from './lib/settings';
 import { spanFileStats } from './lib/span-file';
@@ -37,7 +37,20 @@ const CACHE_REQUESTS = 'cachelab_cache_requests_total';
 const ORIGIN_QUERIES = 'cachelab_origin_queries_total';
 const PROFILE = { pattern: 'cache-aside' };
 
-type ServerKind = 'baseline' | 'baseline-traced' | 'hit' | 'hit-sampled' | 'hit-untraced' | 'cache-off';
+type ServerKind = 'baseline' | 'baseline-traced' | 'hit' | 'hit-sampled' | 'hit-untraced' | 'hit-zipkin' | 'hit-zipkin-only' | 'cache-off';
+
+const KINDS: ServerKind[] = ['baseline', 'baseline-traced', 'hit', 'hit-sampled', 'hit-untraced', 'hit-zipkin', 'hit-zipkin-only', 'cache-off'];
+/** What each variant's ratios compare it with: measured too whenever the variant is (BENCH_VARIANTS). */
+const COMPARED_WITH: Partial<Record<ServerKind, ServerKind[]>> = {
+  hit: ['baseline', 'baseline-traced', 'hit-untraced', 'cache-off'],
+  'hit-sampled': ['baseline'],
+  'hit-untraced': ['baseline'],
+  'hit-zipkin': ['hit'],
+  'hit-zipkin-only': ['hit'],
+  'baseline-traced': ['baseline'],
+  'cache-off': ['baseline'],
+};
+const usesZipkin = (kind: ServerKind): boolean => kind === 'hit-zipkin' || kind === 'hit-zipkin-only';
 
 /** The head-sampling rate of the `hit-sampled` variant: a common production setting. */
 const SAMPLED_RATIO = 0.1;
@@ -48,10 +61,18 @@ const LABELS: Record<ServerKind, string> = {
   hit: 'user-service, cache hit, tracing on',
   'hit-sampled': `user-service, cache hit, tracing on, ${SAMPLED_RATIO * 100} % of traces sampled`,
   'hit-untraced': 'user-service, cache hit, tracing off',
+  'hit-zipkin': 'user-service, cache hit, spans to the span file and to Zipkin (what `stack up` runs)',
+  'hit-zipkin-only': 'user-service, cache hit, spans to Zipkin only (CACHELAB_TRACE_FILE=off)',
   'cache-off': 'user-service, CACHE_ENABLED=false, tracing on',
 };
 
 const workDir = (...parts: string[]) => statePath('bench', 'user', ...parts);
+
+/**
+ * The Zipkin the Zipkin variants send to: one of the bench's own on a free port (started for the
+ * run, stopped after it), so that the run's spans never push the stack's traces out of its store.
+ */
+let zipkinPort: number | undefined;
 
 /** The native stack's environment for the user service, with the bench's changes. */
 function childEnv(kind: ServerKind, port: number): NodeJS.ProcessEnv {
@@ -68,6 +89,8 @@ function childEnv(kind: ServerKind, port: number): NodeJS.ProcessEnv {
   };
   // "Tracing on" is the configuration a developer runs: spans to the JSON-lines file.
   delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  delete env.CACHELAB_ZIPKIN_URL;
+  delete env.CACHELAB_TRACE_FILE;
   delete env.CACHELAB_TELEMETRY;
   delete env.OTEL_TRACES_SAMPLER;
   delete env.OTEL_TRACES_SAMPLER_ARG;
@@ -77,6 +100,11 @@ function childEnv(kind: ServerKind, port: number): NodeJS.ProcessEnv {
   // request that arrives with a `traceparent` follows its caller's decision.
   if (kind === 'hit-sampled') Object.assign(env, { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(SAMPLED_RATIO) });
   if (kind === 'cache-off') env.CACHE_ENABLED = 'false';
+  if (usesZipkin(kind)) {
+    if (zipkinPort === undefined) throw new Error('the bench Zipkin is not started');
+    env.CACHELAB_ZIPKIN_URL = zipkinSpansUrl(zipkinPort);
+  }
+  if (kind === 'hit-zipkin-only') env.CACHELAB_TRACE_FILE = 'off';
   return env;
 }
 
@@ -172,7 +200,8 @@ async function run(): Promise<BenchResult[]> {
   await ensureInfra({ log: progress });
   await ensureUsers(settings.BENCH_IDS);
 
-  const kinds: ServerKind[] = ['baseline', 'baseline-traced', 'hit', 'hit-sampled', 'hit-untraced', 'cache-off'];
+  let kinds = selectKinds(settings.BENCH_VARIANTS);
+  if (kinds.some(usesZipkin)) kinds = await startBenchZipkin(kinds);
   const servers = new Map<ServerKind, ChildServer>();
   const redis = createRedis(redisConfigFromEnv(childEnv('baseline', 0)), { purpose: 'queue', connectionName: 'bench-user' });
   // ioredis reconnects by itself; an outage that matters shows up as a failed command.
@@ -193,7 +222,7 @@ async function run(): Promise<BenchResult[]> {
       server: server(kind),
       nextPath: cycle(ids, '/users/'),
       ...(kind === 'cache-off' ? {} : { prepare: rewarm }),
-      ...(kind.startsWith('baseline') ? {} : { observe: serviceChecks(server(kind), kind) }),
+      ...(kind.startsWith('baseline') ? {} : { observe: withZipkinCpu(kind, serviceChecks(server(kind), kind)) }),
     }));
     progress(
       `${settings.BENCH_ROUNDS} rounds x ${kinds.length} variants, each ${settings.BENCH_WARMUP} s warm-up + ${settings.BENCH_DURATION} s measured, ${settings.BENCH_CONNECTIONS} connections, ${ids.length} ids`,
@@ -207,11 +236,14 @@ async function run(): Promise<BenchResult[]> {
     servers.clear();
 
     await describeTracing(results, served);
+    describeZipkin(results);
     addRatios(results);
     if (settings.BENCH_CPU_PROF) printProfiles(startupMs);
     return results;
   } finally {
     await Promise.all([...servers.values()].map((s) => s.stop()));
+    if (zipkinPort !== undefined) await stopZipkin(zipkinPort);
+    zipkinPort = undefined;
     await unlinkByPrefix(redis, KEY_PREFIX).catch((error: unknown) => progress(`could not delete the keys ${KEY_PREFIX}*: ${String(error)}`));
     await closeRedis(redis);
   }
@@ -224,7 +256,7 @@ async function run(): Promise<BenchResult[]> {
 async function describeTracing(results: BenchResult[], served: Map<ServerKind, number>): Promise<void> {
   for (const result of results) {
     const kind = result.id as ServerKind;
-    if (kind === 'baseline' || kind === 'hit-untraced') continue;
+    if (kind === 'baseline' || kind === 'hit-untraced' || kind === 'hit-zipkin-only') continue;
     const file = workDir(kind, 'traces', kind === 'baseline-traced' ? 'bench-baseline.jsonl' : 'user-service.jsonl');
     const { spans, bytes } = await spanFileStats(file);
     const requests = served.get(kind);
@@ -233,27 +265,98 @@ async function describeTracing(results: BenchResult[], served: Map<ServerKind, n
   }
 }
 
-function addRatios(results: BenchResult[]): void {
+/** The variants BENCH_VARIANTS names (all when it names none), with those their ratios compare against. */
+function selectKinds(wanted: readonly string[]): ServerKind[] {
+  if (wanted.length === 0) return KINDS;
+  const unknown = wanted.filter((id) => !(KINDS as readonly string[]).includes(id));
+  if (unknown.length > 0) throw new Error(`BENCH_VARIANTS: unknown variant ${unknown.join(', ')} (part user has ${KINDS.join(', ')})`);
+  const chosen = new Set(wanted as ServerKind[]);
+  for (const kind of [...chosen]) for (const other of COMPARED_WITH[kind] ?? []) chosen.add(other);
+  return KINDS.filter((kind) => chosen.has(kind));
+}
+
+/** A Zipkin of the bench's own (see zipkinPort); without Java the Zipkin variants are left out, saying so. */
+async function startBenchZipkin(kinds: ServerKind[]): Promise<ServerKind[]> {
+  const port = await freePort();
+  const outcome = await ensureZipkin(progress, port);
+  if (outcome.state === 'skipped') {
+    progress(`no Zipkin (${outcome.reason}): the variants ${kinds.filter(usesZipkin).join(', ')} are left out`);
+    return kinds.filter((kind) => !usesZipkin(kind));
+  }
+  zipkinPort = port;
+  progress(`zipkin for the bench on ${port}`);
+  return kinds;
+}
+
+function zipkinCpuSeconds(): number {
+  const pid = zipkinPort === undefined ? undefined : zipkinPid(zipkinPort);
+  if (pid === undefined) return Number.NaN;
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 per second on Linux)
+}
+
+/**
+ * The Zipkin server's own CPU per request, beside the service's: spans are sent by the service
+ * and stored by Zipkin, on the same two cores.
+ */
+function withZipkinCpu(kind: ServerKind, observe: Variant['observe']): Variant['observe'] {
+  if (!usesZipkin(kind) || !observe) return observe;
+  return async () => {
+    const end = await observe();
+    const before = zipkinCpuSeconds();
+    return async (figures) => ({
+      ...(await end(figures)),
+      zipkinCpuUsPerRequest: (1e6 * (zipkinCpuSeconds() - before)) / Math.max(1, figures.requests),
+    });
+  };
+}
+
+/** What the Zipkin exporter costs the service per request, against the span file, and Zipkin's memory after the run. */
+function describeZipkin(results: BenchResult[]): void {
   const byId = new Map(results.map((r) => [r.id, r]));
-  const baseline = byId.get('baseline') as BenchResult;
-  const baselineTraced = byId.get('baseline-traced') as BenchResult;
-  const hit = byId.get('hit') as BenchResult;
-  const sampled = byId.get('hit-sampled') as BenchResult;
-  const untraced = byId.get('hit-untraced') as BenchResult;
-  const cacheOff = byId.get('cache-off') as BenchResult;
-  hit.ratios.push(
-    ratio(hit, baseline, 'rps', 'hit path / bare baseline', HIT_PATH_TARGET),
-    ratio(hit, baseline, 'p99', 'hit path / bare baseline'),
-    ratio(hit, baseline, 'cpu', 'hit path / bare baseline'),
-    ratio(hit, baselineTraced, 'rps', 'hit path / bare baseline, both traced'),
-    ratio(hit, baselineTraced, 'cpu', 'hit path / bare baseline, both traced'),
-    ratio(hit, untraced, 'rps', 'hit path, tracing on / tracing off'),
-    ratio(hit, cacheOff, 'rps', 'hit path / cache off'),
-  );
-  sampled.ratios.push(ratio(sampled, baseline, 'rps', `hit path, ${SAMPLED_RATIO * 100} % sampled / bare baseline`), ratio(sampled, baseline, 'cpu', `hit path, ${SAMPLED_RATIO * 100} % sampled / bare baseline`));
-  untraced.ratios.push(ratio(untraced, baseline, 'rps', 'hit path, tracing off / bare baseline'), ratio(untraced, baseline, 'cpu', 'hit path, tracing off / bare baseline'));
-  baselineTraced.ratios.push(ratio(baselineTraced, baseline, 'rps', 'bare baseline, tracing on / off'), ratio(baselineTraced, baseline, 'cpu', 'bare baseline, tracing on / off'));
-  cacheOff.ratios.push(ratio(cacheOff, baseline, 'rps', 'cache off / bare baseline'), ratio(cacheOff, baseline, 'p99', 'cache off / bare baseline'));
+  const file = byId.get('hit');
+  const cpu = (r: BenchResult | undefined) => r?.cpuUsPerRequest ?? Number.NaN;
+  for (const id of ['hit-zipkin', 'hit-zipkin-only'] as const) {
+    const result = byId.get(id);
+    if (!result) continue;
+    result.notes = {
+      ...result.notes,
+      serviceCpuUsPerRequestVsSpanFile: cpu(result) - cpu(file),
+      zipkinCpuUsPerRequest: median(result.rounds.map((round) => round.checks?.zipkinCpuUsPerRequest ?? Number.NaN)),
+      ...(zipkinPort === undefined ? {} : { zipkinRssMB: zipkinRssMb(zipkinPort) ?? Number.NaN }),
+    };
+  }
+}
+
+function addRatios(results: BenchResult[]): void {
+  const byId = new Map(results.map((r) => [r.id as ServerKind, r]));
+  // A ratio is added only when both variants were measured (BENCH_VARIANTS may leave some out).
+  const add = (kind: ServerKind, against: ServerKind, metric: 'rps' | 'p99' | 'cpu', label: string, target?: number) => {
+    const result = byId.get(kind);
+    const baseline = byId.get(against);
+    if (result && baseline) result.ratios.push(ratio(result, baseline, metric, label, target));
+  };
+  add('hit', 'baseline', 'rps', 'hit path / bare baseline', HIT_PATH_TARGET);
+  add('hit', 'baseline', 'p99', 'hit path / bare baseline');
+  add('hit', 'baseline', 'cpu', 'hit path / bare baseline');
+  add('hit', 'baseline-traced', 'rps', 'hit path / bare baseline, both traced');
+  add('hit', 'baseline-traced', 'cpu', 'hit path / bare baseline, both traced');
+  add('hit', 'hit-untraced', 'rps', 'hit path, tracing on / tracing off');
+  add('hit', 'cache-off', 'rps', 'hit path / cache off');
+  add('hit-sampled', 'baseline', 'rps', `hit path, ${SAMPLED_RATIO * 100} % sampled / bare baseline`);
+  add('hit-sampled', 'baseline', 'cpu', `hit path, ${SAMPLED_RATIO * 100} % sampled / bare baseline`);
+  add('hit-untraced', 'baseline', 'rps', 'hit path, tracing off / bare baseline');
+  add('hit-untraced', 'baseline', 'cpu', 'hit path, tracing off / bare baseline');
+  add('hit-zipkin', 'hit', 'rps', 'hit path, span file + Zipkin / span file');
+  add('hit-zipkin', 'hit', 'cpu', 'hit path, span file + Zipkin / span file');
+  add('hit-zipkin', 'hit', 'p99', 'hit path, span file + Zipkin / span file');
+  add('hit-zipkin-only', 'hit', 'rps', 'hit path, Zipkin only / span file');
+  add('hit-zipkin-only', 'hit', 'cpu', 'hit path, Zipkin only / span file');
+  add('baseline-traced', 'baseline', 'rps', 'bare baseline, tracing on / off');
+  add('baseline-traced', 'baseline', 'cpu', 'bare baseline, tracing on / off');
+  add('cache-off', 'baseline', 'rps', 'cache off / bare baseline');
+  add('cache-off', 'baseline', 'p99', 'cache off / bare baseline');
 }
 
 function printProfiles(startupMs: Map<ServerKind, number>): void {

@@ -14,6 +14,15 @@ const benchEnv = z.object({
   BENCH_IDS: envInt(1, 100_000).default(1000),
   /** `1` starts the servers under test with --cpu-prof and prints where their CPU went. */
   BENCH_CPU_PROF: z.stringbool().default(false),
+  /**
+   * Comma-separated variant ids: only these (and the variants their ratios compare against) are
+   * measured, e.g. `hit,hit-zipkin` in part `user`. Empty: every variant.
+   */
+  BENCH_VARIANTS: z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => (value ? value.split(',').map((id) => id.trim()).filter(Boolean) : [])),
 });
 
 export type BenchSettings = z.output<typeof benchEnv>;

@@ -43,6 +43,8 @@ export {
   stopZipkin,
   zipkinAnswers,
   zipkinChecks,
+  zipkinPid,
+  zipkinProcess,
   zipkinPort,
   zipkinRssMb,
   zipkinRunning,

@@ -14,7 +14,8 @@ import { clearStackState, writeStackState } from './stack-state';
 import { stackStatus, type StackStatus } from './status';
 import { JAEGER_PROCESS, POSTGRES_PROCESS, ZIPKIN_PROCESS, type RedisMode } from './topology';
 
-const TRACE_COLLECTORS: string[] = [ZIPKIN_PROCESS, JAEGER_PROCESS];
+// The stack's Zipkin and any other one ensureZipkin started (`zipkin-<port>`), and Jaeger.
+const isTraceCollector = (name: string): boolean => name === JAEGER_PROCESS || name === ZIPKIN_PROCESS || name.startsWith(`${ZIPKIN_PROCESS}-`);
 
 export interface UpOptions {
   /** Only Redis Cluster, the Sentinel group and Postgres (what the test suite needs). */
@@ -106,8 +107,8 @@ export async function down({ log = silent }: { log?: Logger } = {}): Promise<str
     const names = pidNames();
     const phases = [
       names.filter((n) => n.startsWith('service-')),
-      names.filter((n) => n.startsWith('sentinel-') || TRACE_COLLECTORS.includes(n)),
-      names.filter((n) => !n.startsWith('service-') && !n.startsWith('sentinel-') && !TRACE_COLLECTORS.includes(n)),
+      names.filter((n) => n.startsWith('sentinel-') || isTraceCollector(n)),
+      names.filter((n) => !n.startsWith('service-') && !n.startsWith('sentinel-') && !isTraceCollector(n)),
     ];
     const stopped: string[] = [];
     for (const phase of phases) {

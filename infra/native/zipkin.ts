@@ -42,15 +42,21 @@ export function zipkinPort(): number {
   return Number.isInteger(value) && value > 0 ? value : ZIPKIN_PORT;
 }
 
-export const zipkinUrl = (): string => `http://${HOST}:${zipkinPort()}`;
+/**
+ * The process name (pid file, log) of the Zipkin on `port`: `zipkin` for the stack's, and
+ * `zipkin-<port>` for another one (the benchmarks run a Zipkin of their own beside the stack's).
+ */
+export const zipkinProcess = (port = zipkinPort()): string => (port === ZIPKIN_PORT ? ZIPKIN_PROCESS : `${ZIPKIN_PROCESS}-${port}`);
+
+export const zipkinUrl = (port = zipkinPort()): string => `http://${HOST}:${port}`;
 /** Where the services POST their spans. */
-export const zipkinSpansUrl = (): string => `${zipkinUrl()}/api/v2/spans`;
-export const zipkinUiUrl = (): string => `${zipkinUrl()}/zipkin/`;
+export const zipkinSpansUrl = (port = zipkinPort()): string => `${zipkinUrl(port)}/api/v2/spans`;
+export const zipkinUiUrl = (port = zipkinPort()): string => `${zipkinUrl(port)}/zipkin/`;
 
 /** True when a Zipkin answers /health with UP on its port (whoever started it). */
-export async function zipkinAnswers(timeoutMs = 1000): Promise<boolean> {
+export async function zipkinAnswers(port = zipkinPort(), timeoutMs = 1000): Promise<boolean> {
   try {
-    const answer = await httpGet(`${zipkinUrl()}/health`, timeoutMs);
+    const answer = await httpGet(`${zipkinUrl(port)}/health`, timeoutMs);
     return answer.status === 200 && answer.body.includes('"UP"');
   } catch {
     return false;
@@ -58,7 +64,10 @@ export async function zipkinAnswers(timeoutMs = 1000): Promise<boolean> {
 }
 
 /** True when the stack's Zipkin is running (services then send their spans to it). */
-export const zipkinRunning = (): boolean => runningProcess(ZIPKIN_PROCESS) !== null;
+export const zipkinRunning = (port = zipkinPort()): boolean => runningProcess(zipkinProcess(port)) !== null;
+
+/** The pid of the Zipkin that ensureZipkin started on `port`, if it runs. */
+export const zipkinPid = (port = zipkinPort()): number | undefined => runningProcess(zipkinProcess(port))?.pid;
 
 /** What a running Zipkin must have been started with to be left alone by ensureZipkin. */
 const launchOptions = (): string => [ZIPKIN_VERSION, ZIPKIN_MAX_SPANS, ...JVM_OPTIONS].join(' ');
@@ -70,26 +79,26 @@ export type ZipkinOutcome = { state: 'running' | 'started' } | { state: 'skipped
  * jar once, starts it and waits for /health. Without Java it says why in one line and resolves to
  * 'skipped': the services then keep writing span files only. Throws when Zipkin itself fails.
  */
-export async function ensureZipkin(log: Logger): Promise<ZipkinOutcome> {
-  const running = runningProcess(ZIPKIN_PROCESS);
+export async function ensureZipkin(log: Logger, port = zipkinPort()): Promise<ZipkinOutcome> {
+  const name = zipkinProcess(port);
+  const running = runningProcess(name);
   if (running && running.meta?.options === launchOptions()) return { state: 'running' };
   if (running) {
     log('zipkin: restarting, its version or memory settings changed');
-    await stopZipkin();
-  } else if (await zipkinAnswers()) return { state: 'running' };
+    await stopZipkin(port);
+  } else if (await zipkinAnswers(port)) return { state: 'running' };
   const java = await ensureJava(log);
   if (!java) {
     log(`zipkin: skipped, no trace UI (spans go to .cachelab/traces/ only). ${JAVA_HINT}`);
     return { state: 'skipped', reason: 'no Java >= 17' };
   }
   const jar = await ensureZipkinJar(log);
-  const dir = statePath('zipkin');
+  const dir = statePath(name);
   fs.mkdirSync(dir, { recursive: true });
-  const port = String(zipkinPort());
   const started = Date.now();
   await startAndWait(
     {
-      name: ZIPKIN_PROCESS,
+      name,
       command: java.path,
       // Armeria, Zipkin's HTTP server, binds every interface unless told an address.
       args: [...JVM_OPTIONS, '-jar', jar, `--armeria.ports[0].ip=${HOST}`, `--armeria.ports[0].port=${port}`],
@@ -98,24 +107,24 @@ export async function ensureZipkin(log: Logger): Promise<ZipkinOutcome> {
         ...process.env,
         STORAGE_TYPE: 'mem',
         MEM_MAX_SPANS: String(ZIPKIN_MAX_SPANS),
-        QUERY_PORT: port,
+        QUERY_PORT: String(port),
         SELF_TRACING_ENABLED: 'false',
       },
-      meta: { version: ZIPKIN_VERSION, port, options: launchOptions() },
+      meta: { version: ZIPKIN_VERSION, port: String(port), options: launchOptions() },
     },
-    () => zipkinAnswers(),
+    () => zipkinAnswers(port),
     // About 5 s on an idle 2-core box, 20 s or more while the rest of the stack starts beside it.
     120_000,
   );
-  log(`zipkin: started in ${((Date.now() - started) / 1000).toFixed(1)} s, UI ${zipkinUiUrl()} (Java ${java.major})`);
+  log(`zipkin: started in ${((Date.now() - started) / 1000).toFixed(1)} s, UI ${zipkinUiUrl(port)} (Java ${java.major})`);
   return { state: 'started' };
 }
 
-export const stopZipkin = (): Promise<boolean> => stopManaged(ZIPKIN_PROCESS, { timeoutMs: 15_000 });
+export const stopZipkin = (port = zipkinPort()): Promise<boolean> => stopManaged(zipkinProcess(port), { timeoutMs: 15_000 });
 
 /** Resident memory of the Zipkin we started, in MB; undefined when unknown. */
-export function zipkinRssMb(): number | undefined {
-  const pid = runningProcess(ZIPKIN_PROCESS)?.pid;
+export function zipkinRssMb(port = zipkinPort()): number | undefined {
+  const pid = zipkinPid(port);
   if (pid === undefined) return undefined;
   try {
     const kb = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
@@ -127,12 +136,13 @@ export function zipkinRssMb(): number | undefined {
 
 export async function zipkinChecks(): Promise<Check[]> {
   const port = zipkinPort();
-  if (await zipkinAnswers(1500)) {
-    const rss = zipkinRssMb();
-    return [check('zipkin', ZIPKIN_PROCESS, 'ok', `UI ${zipkinUiUrl()}${rss === undefined ? '' : ` (${rss} MB resident)`}`, { port })];
+  const processName = zipkinProcess(port);
+  if (await zipkinAnswers(port, 1500)) {
+    const rss = zipkinRssMb(port);
+    return [check('zipkin', 'zipkin', 'ok', `UI ${zipkinUiUrl(port)}${rss === undefined ? '' : ` (${rss} MB resident)`}`, { port, processName })];
   }
   if (!(await findJava())) {
-    return [check('zipkin', ZIPKIN_PROCESS, 'skipped', 'no Java >= 17: no trace UI, spans in .cachelab/traces/ only', { port, hint: JAVA_HINT })];
+    return [check('zipkin', 'zipkin', 'skipped', 'no Java >= 17: no trace UI, spans in .cachelab/traces/ only', { port, processName, hint: JAVA_HINT })];
   }
-  return [check('zipkin', ZIPKIN_PROCESS, 'down', `no answer on ${port}`, { port, hint: 'npm run stack -- up' })];
+  return [check('zipkin', 'zipkin', 'down', `no answer on ${port}`, { port, processName, hint: 'npm run stack -- up' })];
 }
