@@ -10,7 +10,7 @@
  * reported as skipped elsewhere, saying what to stop.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tcpOpen } from '../../infra/native/net';
@@ -56,6 +56,9 @@ export async function runFreshDemo(log: (message: string) => void): Promise<Fres
     return { result: 'skipped', detail };
   }
   const state = mkdtempSync(join(tmpdir(), 'cachelab-demo-'));
+  // Readable by the postgres user, so that (as root) its data stays in this folder and goes with
+  // it, rather than in /var/lib/cachelab/<hash> (infra/native/postgres.ts).
+  chmodSync(state, 0o755);
   const env = { ...SHORT_RUN, CACHELAB_STATE_DIR: state };
   const started = Date.now();
   log(`npm run demo on a fresh state folder ${state} (${Object.entries(SHORT_RUN).map(([k, v]) => `${k}=${v}`).join(' ')})`);
