@@ -23,6 +23,7 @@ import { availableServices, SERVICE_PORTS, serviceEnv, up, type ServiceName } fr
 import { ensureK6, runLoadTest, type LoadTestRun } from '../infra/native/k6';
 import { repoRoot, stateDir, statePath } from '../infra/native/paths';
 import { compareRun, traceLinks, traceLinksAvailable, type TraceLink } from './demo/after-run';
+import { runTraceTour } from './demo/trace-tour';
 import { formatLabTable, writeLabReport } from './demo/lab/lab-report';
 import { LAB_SCENARIOS, labReportPath, runLab, type LabScenario } from './demo/lab/run-lab';
 import { Steps } from './demo/steps';
@@ -145,9 +146,16 @@ async function main(): Promise<number> {
     });
   }
 
-  // 5. One real trace per behaviour, found first so that the comparison's page links them too.
+  // 5. One real trace per behaviour: the tour provokes, once each, the behaviours that a load test
+  //    does not reliably show (a lock waiter, a stale answer, an XFetch refresh, a degraded read),
+  //    last, so that its traces are the newest Zipkin holds; then they are found, before the
+  //    comparison so that its page links them too.
   let links: TraceLink[] | null = null;
   if (traceLinksAvailable()) {
+    await steps.run('trace tour', async () => {
+      const url = (service: ServiceName) => `http://127.0.0.1:${SERVICE_PORTS[service]}`;
+      await runTraceTour({ user: url('user'), catalog: url('catalog'), inventory: url('inventory') });
+    });
     await steps.run('trace links', async () => {
       links = await traceLinks(since);
     });
