@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCompare, type CompareResult } from '@cachelab/compare';
+import { runCompare, type CompareResult, type TraceLink } from '@cachelab/compare';
 import { repoRoot, stateDir, statePath } from '../../infra/native/paths';
 
 const traceLinksScript = join(repoRoot, 'scripts', 'demo', 'trace-links.ts');
@@ -18,11 +18,7 @@ export function compareRun(since: Date): Promise<CompareResult> {
   return runCompare({ since, stateDir: stateDir() });
 }
 
-export interface TraceLink {
-  behaviour: string;
-  traceId: string;
-  url: string;
-}
+export type { TraceLink };
 
 /** Runs scripts/demo/trace-links.ts, then reads what it wrote to reports/trace-links.json. */
 export async function traceLinks(since: Date): Promise<TraceLink[]> {

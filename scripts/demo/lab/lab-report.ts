@@ -5,27 +5,12 @@
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { LabComparison, LabResults } from '@cachelab/compare';
 
-export interface LabRow {
-  variant: string;
-  wrongOnPurpose: boolean;
-  value: number;
-  note?: string;
-}
-
-export interface LabComparison {
-  id: string;
-  title: string;
-  metric: string;
-  unit: string;
-  lowerIsBetter: boolean;
-  rows: LabRow[];
-}
-
-export interface LabReport {
-  generatedAt: string;
-  comparisons: LabComparison[];
-}
+// The file's shape is declared once, by its reader (@cachelab/compare); the demo writes it.
+export type LabReport = LabResults;
+export type { LabComparison };
+export type LabRow = LabComparison['rows'][number];
 
 /** Every problem with a would-be lab report, as readable lines; empty when it is well formed. */
 export function labReportProblems(report: unknown): string[] {
