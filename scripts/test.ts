@@ -84,9 +84,10 @@ async function freshDemo(): Promise<void> {
 }
 
 /** node:test files outside the workspaces; each file's pass and fail counts join the total. */
-function nodeTests(label: string, argv: string[]): void {
+function nodeTests(label: string, pattern: string, nodeOptions: string[] = []): void {
   say(`${label} (node:test)`);
-  const result = spawnSync(process.execPath, [...argv, '--test', '--test-reporter=tap'], { cwd: root, encoding: 'utf8' });
+  // Node's options, then --test, then the files: a file named first would be run as the script.
+  const result = spawnSync(process.execPath, [...nodeOptions, '--test', '--test-reporter=tap', pattern], { cwd: root, encoding: 'utf8' });
   const count = (name: string) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(result.stdout)?.[1] ?? 0);
   total.passed += count('pass');
   total.failed += count('fail') + (result.status === 0 ? 0 : count('fail') === 0 ? 1 : 0);
@@ -141,8 +142,8 @@ async function main(): Promise<number> {
   }
 
   if (!args.filter) {
-    nodeTests('loadtests/lib', ['loadtests/**/*.test.mjs']);
-    nodeTests('scripts (demo helpers)', ['--import', 'tsx', 'scripts/**/*.test.ts']);
+    nodeTests('loadtests/lib', 'loadtests/**/*.test.mjs');
+    nodeTests('scripts (demo helpers)', 'scripts/**/*.test.ts', ['--import', 'tsx']);
   }
 
   return close();
