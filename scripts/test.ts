@@ -32,6 +32,8 @@ interface Tally {
 }
 const total: Tally = { passed: 0, failed: 0, skipped: 0 };
 const problems: string[] = [];
+/** Each failed test with the first lines of its error, repeated at the end where a log's tail shows it. */
+const failures: string[] = [];
 
 const say = (message: string) => console.log(`\x1b[36m[test]\x1b[0m ${message}`);
 
@@ -52,14 +54,23 @@ function collectVitest(mode: string): void {
         numPendingTests: number;
         numTodoTests: number;
         numFailedTestSuites: number;
+        testResults: { name: string; message?: string; assertionResults: { fullName: string; status: string; failureMessages: string[] }[] }[];
       };
       total.passed += json.numPassedTests;
       total.failed += json.numFailedTests + (json.numFailedTests === 0 ? json.numFailedTestSuites : 0);
       total.skipped += json.numPendingTests + json.numTodoTests;
       if (json.numFailedTests > 0 || json.numFailedTestSuites > 0) problems.push(`${group}/${name} (${mode})`);
+      for (const file of json.testResults) {
+        const where = `${group}/${name} (${mode}) ${file.name.slice(root.length + 1)}`;
+        const failed = file.assertionResults.filter((test) => test.status === 'failed');
+        for (const test of failed) failures.push(`${where} > ${test.fullName}\n${firstLines(test.failureMessages.join('\n'))}`);
+        if (failed.length === 0 && file.message) failures.push(`${where}\n${firstLines(file.message)}`);
+      }
     }
   }
 }
+
+const firstLines = (text: string, count = 12) => text.split('\n').slice(0, count).map((line) => `    ${line}`).join('\n');
 
 function clearReports(): void {
   for (const group of ['shared', 'services', 'tools']) {
@@ -100,6 +111,7 @@ function nodeTests(label: string, pattern: string, nodeOptions: string[] = []): 
 }
 
 function close(): number {
+  for (const failure of failures) say(`\x1b[31mFAILED\x1b[0m ${failure}`);
   if (problems.length > 0) say(`failures in: ${problems.join(', ')}`);
   console.log(`\n${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
   return total.failed === 0 && total.passed > 0 ? 0 : 1;
