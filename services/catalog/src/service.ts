@@ -43,7 +43,7 @@ export async function createCatalogService(config: CatalogServiceConfig, options
     commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
   });
   redis.on('error', (error: Error) => logger.debug({ err: error }, 'redis error')); // the breaker reports outages
-  const caches = createCatalogCaches(redis, prisma, config);
+  const caches = createCatalogCaches(redis, prisma, config, options.hooks);
   const reads = await ProductReads.create(caches, prisma, config, redisConfig);
   const writes = new ProductWrites(prisma, caches, reads, config, options.hooks);
   const productImport = new ProductImport(prisma, caches, reads, config);

@@ -1,7 +1,7 @@
 import { groupByNode } from '@cachelab/cache';
 import { testRedisMode } from '@cachelab/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCategory } from './helpers/db';
+import { createCategory, sql } from './helpers/db';
 import { createProduct, keysOf } from './support/catalog-api';
 import { filePrefix, startCatalogService, type RunningService } from './support/catalog-service';
 import { call } from './support/http';
@@ -77,5 +77,62 @@ describe('POST /tags/:tag/invalidate (tag invalidation)', () => {
     expect((await call(`${svc.url}/products/${id}`)).cache).toBe('miss');
     expect((await call(`${svc.url}/tags/${tag}/invalidate`, { method: 'POST' })).body).toMatchObject({ removed: 1 });
     expect((await call(`${svc.url}/products/${id}`)).cache).toBe('miss');
+  });
+});
+
+/** A promise a test resolves when it chooses: the interleaving is forced, not waited out. */
+function gate<T = void>(): { promise: Promise<T>; open: (value: T) => void } {
+  let open!: (value: T) => void;
+  const promise = new Promise<T>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+describe('a tag invalidation between a fill\'s database read and its tagging', () => {
+  it('refuses the fill\'s write-back of the row it read before the invalidation', async () => {
+    const tag = uniqueTag('brand');
+    let hold: number | undefined; // the id whose next load is held after its database read
+    const read = gate();
+    const release = gate();
+    const prefix = filePrefix();
+    const raced = await startCatalogService(
+      // No near cache: this is about the Redis entry, and the second read must reach it.
+      { CACHE_KEY_PREFIX: prefix, NEAR_CACHE_ENABLED: 'false' },
+      {
+        hooks: {
+          afterLoad: async (id) => {
+            if (id !== hold) return;
+            hold = undefined;
+            read.open();
+            await release.promise;
+          },
+        },
+      },
+    );
+    try {
+      const { id, priceCents } = await createProduct(raced.url, { categoryId, tags: [tag], priceCents: 1000 });
+      const redis = raced.service.caches.store.redis;
+      // The entry and the tag's set expired (the set lives 2 x the TTL after its last addition).
+      await Promise.all([redis.del(keysOf(prefix).product(id)), redis.del(raced.service.caches.tags.setKey(tag))]);
+
+      hold = id;
+      const filling = call<{ priceCents: number }>(`${raced.url}/products/${id}`);
+      await read.promise; // the fill has read the row at its old price, and has not tagged it yet
+
+      // The change behind the tag (a promotion's bulk job), then its invalidation: the tag's set is
+      // empty, the fill's key not in it yet.
+      await sql(`UPDATE "Product" SET "priceCents" = $1 WHERE id = $2`, [priceCents + 500, id]);
+      const invalidated = await call(`${raced.url}/tags/${tag}/invalidate`, { method: 'POST' });
+      expect(invalidated.status).toBe(200);
+
+      release.open();
+      const first = await filling;
+      expect([first.status, first.cache, first.body.priceCents]).toEqual([200, 'miss', priceCents]); // read before the change
+
+      // The old row must not have been cached: the next read loads the new price.
+      const next = await call<{ priceCents: number }>(`${raced.url}/products/${id}`);
+      expect([next.status, next.cache, next.body.priceCents]).toEqual([200, 'miss', priceCents + 500]);
+    } finally {
+      await raced.close();
+    }
   });
 });

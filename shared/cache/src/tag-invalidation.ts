@@ -5,9 +5,9 @@ import type { CacheStore } from './store';
 
 export { versionKeyOf } from './cluster-batches';
 
-/** tag-freeze-2.lua, as an ioredis command. */
+/** tag-freeze-3.lua, as an ioredis command. */
 export interface TagScripts {
-  tagFreeze(keys: string, draining: string, drainTtlMs: number): Promise<1 | 0 | -1>;
+  tagFreeze(keys: string, draining: string, frozen: string, drainTtlMs: number, freeze: number): Promise<1 | 0 | -1>;
 }
 
 export interface TagIndexOptions {
@@ -47,6 +47,13 @@ export interface TagInvalidation {
  * (plus the counter bumps), then SREM the batch from the set. No command touches two slots, no
  * command is larger than a batch, and a call may stop after `maxKeys` and be resumed, by this or
  * any process: progress lives in Redis, a member leaves the set only once its key is gone.
+ *
+ * A fill learns an entry's tags from the row it loaded, so it can register the key only after its
+ * database read. An invalidation that freezes and drains the tag in between would miss it: the
+ * key lands in the new set, its version is never bumped, and the fill writes the old row back.
+ * So every freeze is numbered (one counter per index, `epochKey`) and leaves its number beside the
+ * tag (`frozenKey`); a fill reads the counter before its database read (`epoch()`) and hands it to
+ * `add`, which invalidates the entry itself when one of its tags was frozen after that point.
  */
 export class TagIndex {
   private readonly namespace: string;
@@ -68,18 +75,53 @@ export class TagIndex {
     return entityKey(this.namespace, tag, 'draining');
   }
 
+  /** The number of the tag's latest freeze (tag-freeze-3.lua). */
+  frozenKey(tag: string): string {
+    return entityKey(this.namespace, tag, 'frozen');
+  }
+
+  /**
+   * The index's freeze counter, one key for every tag (no TTL: volatile-lru never evicts it). Read
+   * once per fill of a tagged namespace, written once per freeze.
+   */
+  epochKey(): string {
+    return entityKey(this.namespace, 'index', 'freezes');
+  }
+
+  /**
+   * The freeze counter now. A fill reads it before its database read and passes it to `add` as
+   * `loadedAfter`. @throws CacheUnavailableError
+   */
+  async epoch(): Promise<number> {
+    return Number((await this.store.run((redis) => redis.get(this.epochKey()))) ?? 0);
+  }
+
   /**
    * Registers `key` under each tag. Call before the entry is written, so that an invalidation
-   * that starts in between finds it. @throws CacheUnavailableError
+   * that starts in between finds it.
+   *
+   * With `loadedAfter` (the `epoch()` read before the value was loaded): when one of the tags was
+   * frozen since, an invalidation ran between that load and this call and did not see the key, so
+   * the entry is invalidated here as the drain would have done (its version bumped, so that the
+   * fill's write-back is refused). Returns false then. @throws CacheUnavailableError
    */
-  async add(key: string, tags: readonly string[]): Promise<void> {
-    if (tags.length === 0) return;
-    // One pipeline per tag: each tag's set lives in its own slot.
-    await this.store.run((redis) =>
+  async add(key: string, tags: readonly string[], { loadedAfter }: { loadedAfter?: number } = {}): Promise<boolean> {
+    if (tags.length === 0) return true;
+    // One pipeline per tag: each tag's sets live in its own slot. The freeze mark is read after the
+    // SADD: a freeze that comes later moves the key into the set it drains.
+    const frozen = await this.store.run((redis) =>
       Promise.all(
-        tags.map((tag) => redis.pipeline().sadd(this.setKey(tag), key).pexpire(this.setKey(tag), this.options.ttlMs).exec().then(failOnError)),
+        tags.map(async (tag) => {
+          const replies = failOnError(
+            await redis.pipeline().sadd(this.setKey(tag), key).pexpire(this.setKey(tag), this.options.ttlMs).get(this.frozenKey(tag)).exec(),
+          );
+          return Number(replies[2] ?? 0);
+        }),
       ),
     );
+    if (loadedAfter === undefined || frozen.every((freeze) => freeze <= loadedAfter)) return true;
+    await this.store.run((redis) => unlinkByNode(redis, [key], { ...this.options, bumpVersions: true }));
+    return false;
   }
 
   /** Removes every cached entry carrying `tag` (at most about `maxKeys` per call). @throws CacheUnavailableError */
@@ -101,10 +143,12 @@ export class TagIndex {
     });
   }
 
+  /** Numbers the freeze first: a fill that read the counter before this INCR will see the mark. */
   private freeze(tag: string): Promise<1 | 0 | -1> {
-    return this.store.run((redis) =>
-      (redis as typeof redis & TagScripts).tagFreeze(this.setKey(tag), this.drainingKey(tag), this.options.ttlMs),
-    );
+    return this.store.run(async (redis) => {
+      const freeze = await redis.incr(this.epochKey());
+      return (redis as typeof redis & TagScripts).tagFreeze(this.setKey(tag), this.drainingKey(tag), this.frozenKey(tag), this.options.ttlMs, freeze);
+    });
   }
 
   /** Drains the frozen set; false when `maxKeys` stopped it before the end. */

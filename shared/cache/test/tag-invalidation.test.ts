@@ -81,6 +81,27 @@ describe('tag invalidation', () => {
     expect(await store.redis.setIfVersion(keys.entry, keys.version, seenVersion, 'old', 60_000)).toBe(0);
   });
 
+  it('a fill that read its row before a freeze and tags its key after it refuses its own write-back', async () => {
+    const store = await newStore();
+    const cache = newCache<string>(store);
+    const tags = new TagIndex(store, { namespace: uniqueName('tag'), ttlMs: 60_000 });
+    const keys = cache.keys(1);
+
+    const seenVersion = (await store.redis.get(keys.version)) ?? '0'; // a fill starts...
+    const loadedAfter = await tags.epoch(); // ...reads the freeze counter, then the row, and learns its tags
+    // Meanwhile the tag is invalidated: its set does not list the key yet.
+    expect(await tags.invalidate('promo')).toMatchObject({ scanned: 0, done: true });
+    expect(await tags.add(keys.entry, ['promo', 'brand'], { loadedAfter })).toBe(false);
+    expect(await store.redis.setIfVersion(keys.entry, keys.version, seenVersion, 'old', 60_000)).toBe(0);
+
+    // A fill that started after the invalidation is not its business.
+    const version = (await store.redis.get(keys.version)) ?? '0';
+    expect(await tags.add(keys.entry, ['promo', 'brand'], { loadedAfter: await tags.epoch() })).toBe(true);
+    expect(await store.redis.setIfVersion(keys.entry, keys.version, version, 'new', 60_000)).toBe(1);
+    // Its key is in the new set: the next invalidation finds it.
+    expect(await tags.invalidate('promo')).toMatchObject({ removed: 1, done: true });
+  });
+
   it('a tag nobody used: nothing to do', async () => {
     const store = await newStore();
     const tags = new TagIndex(store, { namespace: uniqueName('tag'), ttlMs: 60_000 });

@@ -16,6 +16,7 @@ import type { CategoryPage, SearchPage } from '../db/listings';
 import { findProduct, findProductIdBySku } from '../db/products';
 import { PostgresRepairLog } from '../db/repair-log';
 import { toProductView, type ProductView } from './product';
+import type { CatalogHooks } from './product-writes';
 
 /**
  * The caching decisions of the catalog, in one place:
@@ -30,7 +31,7 @@ import { toProductView, type ProductView } from './product';
  * - tag:{brand-acme}:keys the product entries carrying a tag (tag invalidation).
  * - writes: a sliding-window rate limit per client.
  */
-export function createCatalogCaches(redis: RedisClient, prisma: Prisma, config: CatalogServiceConfig) {
+export function createCatalogCaches(redis: RedisClient, prisma: Prisma, config: CatalogServiceConfig, hooks: CatalogHooks = {}) {
   const store = new CacheStore(redis, { name: 'catalog-redis' });
   const enabled = config.CACHE_ENABLED;
   const ns = (name: string) => `${config.CACHE_KEY_PREFIX}${name}`;
@@ -54,10 +55,17 @@ export function createCatalogCaches(redis: RedisClient, prisma: Prisma, config: 
     ttlMs: config.PRODUCT_TTL_MS,
     negativeTtlMs: config.NEGATIVE_TTL_MS,
     load: async (id) => {
+      // Read before the database: a tag invalidation from here on either finds the key in the tag's
+      // set or is seen by `add` (tag-freeze-3.lua), even one that runs before the key is registered.
+      const loadedAfter = enabled && !store.unavailable ? await tags.epoch().catch(() => 0) : 0;
       const row = await findProduct(prisma, id);
       const product = row && toProductView(row);
-      // Registered before the entry is written, so a tag invalidation running meanwhile finds it.
-      if (enabled && product && product.tags.length > 0) await tags.add(products.keys(id).entry, product.tags).catch(() => undefined);
+      await hooks.afterLoad?.(id);
+      if (enabled && product && product.tags.length > 0 && !store.unavailable) {
+        // Registered before the entry is written. An entry Redis could not tag must not be cached
+        // untagged (no invalidation of its tags would find it): its write-back is refused instead.
+        await tags.add(products.keys(id).entry, product.tags, { loadedAfter }).catch(() => (store.unavailable ? undefined : products.invalidate(id)));
+      }
       return product;
     },
   });

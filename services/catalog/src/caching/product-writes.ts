@@ -12,9 +12,13 @@ export interface WriteEvent {
   id: number;
 }
 
-/** Test seams. `afterCommit` runs between the database commit and the cache write. */
+/**
+ * Test seams. `afterCommit` runs between the database commit and the cache write; `afterLoad` in
+ * the product read-through loader, between its database read and the tag registration.
+ */
 export interface CatalogHooks {
   afterCommit?: (event: WriteEvent) => Promise<void> | void;
+  afterLoad?: (id: number) => Promise<void> | void;
 }
 
 /** What the cache did after the commit, for logs and tests. */
