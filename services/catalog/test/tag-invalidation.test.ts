@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCategory, sql } from './helpers/db';
 import { createProduct, keysOf } from './support/catalog-api';
 import { filePrefix, startCatalogService, type RunningService } from './support/catalog-service';
+import { holdLoad } from './support/hold-load';
 import { call } from './support/http';
 
 let svc: RunningService;
@@ -80,43 +81,22 @@ describe('POST /tags/:tag/invalidate (tag invalidation)', () => {
   });
 });
 
-/** A promise a test resolves when it chooses: the interleaving is forced, not waited out. */
-function gate<T = void>(): { promise: Promise<T>; open: (value: T) => void } {
-  let open!: (value: T) => void;
-  const promise = new Promise<T>((resolve) => (open = resolve));
-  return { promise, open };
-}
-
 describe('a tag invalidation between a fill\'s database read and its tagging', () => {
   it('refuses the fill\'s write-back of the row it read before the invalidation', async () => {
     const tag = uniqueTag('brand');
-    let hold: number | undefined; // the id whose next load is held after its database read
-    const read = gate();
-    const release = gate();
+    const load = holdLoad();
     const prefix = filePrefix();
-    const raced = await startCatalogService(
-      // No near cache: this is about the Redis entry, and the second read must reach it.
-      { CACHE_KEY_PREFIX: prefix, NEAR_CACHE_ENABLED: 'false' },
-      {
-        hooks: {
-          afterLoad: async (id) => {
-            if (id !== hold) return;
-            hold = undefined;
-            read.open();
-            await release.promise;
-          },
-        },
-      },
-    );
+    // No near cache: this is about the Redis entry, and the second read must reach it.
+    const raced = await startCatalogService({ CACHE_KEY_PREFIX: prefix, NEAR_CACHE_ENABLED: 'false' }, { hooks: load.hooks });
     try {
       const { id, priceCents } = await createProduct(raced.url, { categoryId, tags: [tag], priceCents: 1000 });
       const redis = raced.service.caches.store.redis;
       // The entry and the tag's set expired (the set lives 2 x the TTL after its last addition).
       await Promise.all([redis.del(keysOf(prefix).product(id)), redis.del(raced.service.caches.tags.setKey(tag))]);
 
-      hold = id;
+      load.hold({ namespace: 'product', id });
       const filling = call<{ priceCents: number }>(`${raced.url}/products/${id}`);
-      await read.promise; // the fill has read the row at its old price, and has not tagged it yet
+      await load.loaded; // the fill has read the row at its old price, and has not tagged it yet
 
       // The change behind the tag (a promotion's bulk job), then its invalidation: the tag's set is
       // empty, the fill's key not in it yet.
@@ -124,7 +104,7 @@ describe('a tag invalidation between a fill\'s database read and its tagging', (
       const invalidated = await call(`${raced.url}/tags/${tag}/invalidate`, { method: 'POST' });
       expect(invalidated.status).toBe(200);
 
-      release.open();
+      load.release();
       const first = await filling;
       expect([first.status, first.cache, first.body.priceCents]).toEqual([200, 'miss', priceCents]); // read before the change
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCategory, freshSku, sql } from './helpers/db';
 import { createProduct, keysOf } from './support/catalog-api';
 import { filePrefix, startCatalogService, type RunningService } from './support/catalog-service';
+import { holdLoad } from './support/hold-load';
 import { call } from './support/http';
 
 let svc: RunningService;
@@ -66,6 +67,28 @@ describe('POST /products/import (write-around)', () => {
     const read = await call(`${svc.url}/products/${existing.id}`);
     expect([read.cache, read.body.priceCents, read.body.version]).toEqual(['miss', 999, 2]);
     expect((await call(`${svc.url}/products/by-sku/${sku}`)).status).toBe(200);
+  });
+
+  it('a "no such SKU" fill that read the database before the import cannot put its tombstone back after it', async () => {
+    const categoryId = await createCategory();
+    const sku = freshSku('IMP');
+    const load = holdLoad();
+    const raced = await startCatalogService({ CACHE_KEY_PREFIX: filePrefix() }, { hooks: load.hooks });
+    try {
+      load.hold({ namespace: 'sku', id: sku });
+      const lookup = call(`${raced.url}/products/by-sku/${sku}`);
+      await load.loaded; // the fill found no such SKU, and has not written its tombstone yet
+
+      const imported = await call(`${raced.url}/products/import`, { method: 'POST', json: { products: [item(categoryId, sku)] } });
+      expect(imported.body).toMatchObject({ imported: 1, created: 1 });
+      load.release();
+      expect((await lookup).status).toBe(404); // it read before the commit
+
+      const after = await call(`${raced.url}/products/by-sku/${sku}`);
+      expect([after.status, after.cache]).toEqual([200, 'miss']);
+    } finally {
+      await raced.close();
+    }
   });
 
   it('refuses oversized, malformed or inconsistent imports with a 4xx, and imports nothing', async () => {

@@ -60,7 +60,7 @@ export function createCatalogCaches(redis: RedisClient, prisma: Prisma, config: 
       const loadedAfter = enabled && !store.unavailable ? await tags.epoch().catch(() => 0) : 0;
       const row = await findProduct(prisma, id);
       const product = row && toProductView(row);
-      await hooks.afterLoad?.(id);
+      await hooks.afterLoad?.({ namespace: 'product', id });
       if (enabled && product && product.tags.length > 0 && !store.unavailable) {
         // Registered before the entry is written. An entry Redis could not tag must not be cached
         // untagged (no invalidation of its tags would find it): its write-back is refused instead.
@@ -75,7 +75,11 @@ export function createCatalogCaches(redis: RedisClient, prisma: Prisma, config: 
     versionTtlMs,
     ttlMs: config.PRODUCT_TTL_MS,
     negativeTtlMs: config.NEGATIVE_TTL_MS,
-    load: (sku) => findProductIdBySku(prisma, sku),
+    load: async (sku) => {
+      const id = await findProductIdBySku(prisma, sku);
+      await hooks.afterLoad?.({ namespace: 'sku', id: sku });
+      return id;
+    },
   });
 
   const repairLog = new PostgresRepairLog(prisma);

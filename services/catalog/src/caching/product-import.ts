@@ -26,8 +26,9 @@ export interface ImportReport {
  * stale is dropped:
  * - the entries of updated products, each at its new row version (write-through-3.lua), so a
  *   concurrent PATCH's newer write is kept and a late older one refused;
- * - "not found" tombstones of created ids and SKUs (a plain UNLINK: a new id has no older write
- *   to order against, and per-id counters for 10,000 new products would be clutter);
+ * - "not found" tombstones of created ids and SKUs, invalidated like `POST /products` does it
+ *   (version bump, then UNLINK), in per-node batches: a fill that read "no such SKU" before the
+ *   commit has its write-back refused, instead of putting the tombstone back for NEGATIVE_TTL_MS;
  * - every touched category's pages, by one generation bump per category for the whole import;
  * - near-cache copies of updated products, on every instance.
  * New ids join the Bloom filter (that is not caching a value: without it they would be 404s).
@@ -76,13 +77,19 @@ export class ProductImport {
     });
   }
 
-  /** Best effort: a tombstone left behind answers "not found" for NEGATIVE_TTL_MS at most. */
+  /**
+   * The batched form of `invalidate` (invalidate-2.lua): per node one pipeline, per slot the
+   * entities' version counters bumped (`product:{id}:ver`, `sku:{SKU}:ver`), then one UNLINK. Each
+   * created product leaves two counters for VERSION_TTL_MS. Best effort: if Redis cannot be reached,
+   * a tombstone left behind answers "not found" for NEGATIVE_TTL_MS at most.
+   */
   private async removeTombstones(keys: string[]): Promise<number> {
+    const invalidate = { bumpVersions: true, versionTtlMs: this.config.VERSION_TTL_MS };
     let removed = 0;
     try {
       for (let start = 0; start < keys.length; start += this.config.CACHE_BATCH_SIZE) {
         const batch = keys.slice(start, start + this.config.CACHE_BATCH_SIZE);
-        removed += (await this.caches.store.run((redis) => unlinkByNode(redis, batch))).removed;
+        removed += (await this.caches.store.run((redis) => unlinkByNode(redis, batch, invalidate))).removed;
       }
     } catch {
       // Redis unreachable: the tombstones expire by themselves.

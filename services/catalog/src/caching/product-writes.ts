@@ -12,13 +12,16 @@ export interface WriteEvent {
   id: number;
 }
 
+/** A read-through load: a product by id, or a SKU's id. */
+export type LoadEvent = { namespace: 'product'; id: number } | { namespace: 'sku'; id: string };
+
 /**
  * Test seams. `afterCommit` runs between the database commit and the cache write; `afterLoad` in
- * the product read-through loader, between its database read and the tag registration.
+ * the read-through loaders, between the database read and anything else (tagging, write-back).
  */
 export interface CatalogHooks {
   afterCommit?: (event: WriteEvent) => Promise<void> | void;
-  afterLoad?: (id: number) => Promise<void> | void;
+  afterLoad?: (event: LoadEvent) => Promise<void> | void;
 }
 
 /** What the cache did after the commit, for logs and tests. */
