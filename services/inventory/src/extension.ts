@@ -35,6 +35,11 @@ export interface CounterExtension {
    * window reports its sale again. A rejection is logged and does not fail the reservation.
    */
   recordSale(sale: Sale): Promise<void>;
+  /**
+   * Takes a sale back: its order failed and compensation returned the line's units. Idempotent;
+   * a no-op for a sale that never counted. A rejection is logged (the sale then stays counted).
+   */
+  revokeSale(sale: Sale): Promise<void>;
   /** Extra /readyz checks (name -> up), merged into the service's own. */
   readiness?(): Promise<Record<string, boolean>>;
   /** Called by the service's close(), before the shared Redis connection and Prisma are closed. */

@@ -58,6 +58,7 @@ export function createInventoryService(config: InventoryServiceConfig, redisOver
     prisma,
     catalog,
     recordSale: (sale) => counters!.recordSale(sale),
+    revokeSale: (sale) => counters!.revokeSale(sale),
     logger,
   });
 

@@ -14,16 +14,43 @@ afterAll(async () => {
   await closePool();
 });
 
-const batch = (deltas: Batch['deltas']): Batch => ({
+const batch = (deltas: Batch['deltas'], once: Batch['once'] = []): Batch => ({
   id: `test:${randomUUID()}`,
   shard: 0,
   deltas,
   increments: deltas.reduce((sum, d) => sum + d.by, 0),
+  once,
   traces: [],
   rejected: [],
 });
 
 describe('applying a write-behind batch to Postgres', () => {
+  it('honours the sales identities: a sale Postgres holds counts once, a revocation takes back only what it holds', async () => {
+    const sku = freshSku();
+    const held = `sale:${sku}:${randomUUID()}`; // counted by the fallback, straight into Postgres
+    await applyBatch(prisma, { ...batch([{ id: sku, counter: 'sold', by: 4 }]), id: held });
+    const persisted = `sale:${sku}:${randomUUID()}`;
+    await applyBatch(prisma, batch([{ id: sku, counter: 'sold', by: 2 }], [{ key: persisted, id: sku, counter: 'sold', by: 2 }]));
+    expect((await persistedTotals([sku])).sold).toBe(6);
+
+    const fresh = `sale:${sku}:${randomUUID()}`;
+    const never = `sale:${sku}:${randomUUID()}`;
+    // +4 (held: already counted), +5 (fresh), -2 (persisted: taken back), -3 (never counted): a net +4 in the deltas.
+    const mixed = batch(
+      [{ id: sku, counter: 'sold', by: 4 }],
+      [
+        { key: held, id: sku, counter: 'sold', by: 4 },
+        { key: fresh, id: sku, counter: 'sold', by: 5 },
+        { key: persisted, id: sku, counter: 'sold', by: -2 },
+        { key: never, id: sku, counter: 'sold', by: -3 },
+      ],
+    );
+    expect(await applyBatch(prisma, mixed)).toBe('applied');
+
+    expect((await persistedTotals([sku])).sold).toBe(4 + 5); // held once, fresh, persisted taken back
+    expect((await appliedBatchIds([held, fresh, persisted, never])).sort()).toEqual([held, fresh].sort());
+  });
+
   it('applies a batch sent ten times at once exactly once', async () => {
     const sku = freshSku();
     const same = batch([

@@ -15,19 +15,20 @@ export type { CacheRead, CacheResult, Loader } from './types';
 export { shouldRefreshEarly } from './xfetch';
 export {
   WriteBehindCounter,
-  mergeTop,
   type ApplyBatch,
   type Batch,
   type Delta,
   type FlushedBatch,
   type FlushHooks,
   type FlushReport,
+  type IdentifiedIncrement,
   type Increment,
   type PendingView,
-  type RankEntry,
+  type RevokeOutcome,
   type TraceRef,
   type WriteBehindOptions,
 } from './write-behind';
+export { ShardedLeaderboard, mergeTop, type LeaderboardOptions, type RankEntry } from './leaderboard';
 export { shardOf, shardTag, type ShardKeys } from './write-behind-keys';
 export { failOnError, groupByNode, unlinkByNode, versionKeyOf, type UnlinkOptions } from './cluster-batches';
 export { Generations, VersionedCache, type GenerationsOptions, type VersionedCacheOptions, type VersionedRead } from './generations';

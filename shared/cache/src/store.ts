@@ -8,6 +8,33 @@ export interface CacheScripts {
   invalidate(entry: string, version: string, versionTtlMs: number): Promise<number>;
   releaseLock(lock: string, token: string): Promise<number>;
   slidingWindow(key: string, windowMs: number, limit: number, requestId: string): Promise<[number, number, number]>;
+  // write-behind (wb-*.lua): keys first, in the order each script's header lists them
+  wbRecord(
+    pending: string,
+    traces: string,
+    pendingOnce: string,
+    ranking: string,
+    marker: string,
+    field: string,
+    by: number,
+    member: string,
+    onceTtlSeconds: number,
+    trace: string,
+    traceCap: number,
+    onceKey: string,
+  ): Promise<number>;
+  wbRevoke(pending: string, pendingOnce: string, ranking: string, marker: string, field: string, by: number, member: string, onceKey: string): Promise<number>;
+  wbClaim(
+    pending: string,
+    traces: string,
+    pendingOnce: string,
+    openBatches: string,
+    batch: string,
+    batchTraces: string,
+    batchOnce: string,
+    batchId: string,
+  ): Promise<string[]>;
+  wbAck(openBatches: string, batch: string, batchTraces: string, batchOnce: string, batchId: string): Promise<number>;
 }
 
 export type CacheRedis = WithScripts<CacheScripts>;

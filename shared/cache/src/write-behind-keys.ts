@@ -18,10 +18,13 @@ export interface ShardKeys {
   pending: string;
   /** Recent `<traceId>-<spanId>` of the requests counted in `pending`. */
   pendingTraces: string;
+  /** Hash once-key -> "<by>:<counter>:<id>": the identified increments in `pending` (sales). */
+  pendingOnce: string;
   /** Sorted set: batch id -> time it was claimed. Batches not yet acknowledged, orphans included. */
   openBatches: string;
   batch(batchId: string): string;
   batchTraces(batchId: string): string;
+  batchOnce(batchId: string): string;
   ranking(name: string): string;
   once(key: string): string;
 }
@@ -64,9 +67,11 @@ export function shardKeys(namespace: string, shard: number, shards: number): Sha
   return {
     pending: `${base}:pending`,
     pendingTraces: `${base}:pending:traces`,
+    pendingOnce: `${base}:pending:once`,
     openBatches: `${base}:batches`,
     batch: (batchId) => `${base}:batch:${batchId}`,
     batchTraces: (batchId) => `${base}:batch:${batchId}:traces`,
+    batchOnce: (batchId) => `${base}:batch:${batchId}:once`,
     ranking: (name) => `${base}:rank:${checkCounter(name)}`,
     once: (key) => `${base}:once:${checkOnceKey(key)}`,
   };

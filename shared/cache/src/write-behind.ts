@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import { defineScripts, type RedisClient, type WithScripts } from '@cachelab/redis';
+import type { RedisClient } from '@cachelab/redis';
+import { CacheStore } from './store';
 import {
   checkCounter,
   checkId,
@@ -18,39 +18,22 @@ import {
  * Write-behind counters: count on the request path in Redis, persist later in batches.
  *
  *   record   one script per increment: HINCRBY into the shard's pending hash (+ ranking, + marker)
- *   flush    per shard: claim (RENAME pending -> batch, atomically) -> apply the batch to the
- *            database in one transaction that records the batch id -> acknowledge (delete it)
+ *   flush    per shard: claim (RENAME pending -> batch, atomically, when no batch is open) -> apply
+ *            the batch to the database in one transaction that records the batch id ->
+ *            acknowledge (delete it)
  *
  * Nothing is lost: an increment is either in `pending` or in exactly one batch, and a batch stays
  * in Redis (listed in the shard's open set) until the database holds it. A flush that dies at any
  * point leaves an open batch that the next flush of the shard applies first.
  * Nothing is counted twice: `apply` must record the batch id in the same transaction as the
- * totals and skip a batch whose id it already holds (see `ApplyBatch`).
+ * totals and skip a batch whose id it already holds (see `ApplyBatch`). An increment recorded
+ * with a once-key travels in the batch under that key (`Batch.once`), so that the database can
+ * honour the same identity as a fallback that wrote it there directly.
  *
- * This class knows nothing about the database or the scheduler: the inventory service runs
- * `flushShard` from a BullMQ job and applies batches with one SQL statement.
+ * Every call goes through a CacheStore (the scripts of shared/cache/lua, one circuit breaker), like
+ * every other pattern. This class knows nothing about the database or the scheduler: the
+ * inventory service runs `flushShard` from a BullMQ job and applies batches with one SQL statement.
  */
-const LUA_DIR = join(__dirname, '..', 'lua');
-
-interface WriteBehindScripts {
-  wbRecord(
-    pending: string,
-    traces: string,
-    ranking: string,
-    once: string,
-    field: string,
-    by: number,
-    member: string,
-    onceTtlSeconds: number,
-    trace: string,
-    traceCap: number,
-  ): Promise<number>;
-  wbClaim(pending: string, traces: string, openBatches: string, batch: string, batchTraces: string, batchId: string): Promise<string[]>;
-  wbAck(openBatches: string, batch: string, batchTraces: string, batchId: string): Promise<number>;
-}
-
-type WriteBehindRedis = WithScripts<WriteBehindScripts>;
-
 export interface WriteBehindOptions {
   /** Key prefix, e.g. `wb` or `wb:cachelab_inventory`: keys are `<namespace>:{s07}:pending`. */
   namespace: string;
@@ -78,7 +61,24 @@ export interface Increment {
   trace?: TraceRef;
 }
 
+/** What `revoke` found: see wb-revoke-4.lua. */
+export type RevokeOutcome = 'absent' | 'withdrawn' | 'revoked';
+const REVOKE_OUTCOMES: RevokeOutcome[] = ['absent', 'withdrawn', 'revoked'];
+
 export interface Delta {
+  id: string;
+  counter: string;
+  /** A non-zero integer: negative when revocations outweigh the increments of a field. */
+  by: number;
+}
+
+/**
+ * An increment recorded with a once-key, as the batch carries it. `by` > 0: record the identity,
+ * and when the database already holds it, do not count `by` again (it is in the deltas). `by` < 0:
+ * a revocation: forget the identity, and when the database does not hold it, do not take `-by` off.
+ */
+export interface IdentifiedIncrement {
+  key: string;
   id: string;
   counter: string;
   by: number;
@@ -88,10 +88,12 @@ export interface Batch {
   id: string;
   shard: number;
   deltas: Delta[];
-  /** Sum of the deltas: the acknowledged increments this batch persists. */
+  /** Sum of the deltas: the acknowledged increments this batch persists (net of revocations). */
   increments: number;
+  /** The deltas' increments that carry an identity (each is also summed in `deltas`). */
+  once: IdentifiedIncrement[];
   traces: TraceRef[];
-  /** Fields that do not parse as `<counter>:<id>` = positive integer (never written by `record`). */
+  /** Fields that do not parse as `<counter>:<id>` = integer (never written by `record`). */
   rejected: string[];
 }
 
@@ -120,7 +122,7 @@ export interface FlushReport {
   shard: number;
   /** The batch this flush moved out of `pending`, or null when nothing was pending. */
   claimed: string | null;
-  /** Every batch this flush handled: its own and the orphans of earlier flushes, oldest first. */
+  /** Every batch this flush handled: an earlier flush's orphan first, then its own. */
   batches: FlushedBatch[];
 }
 
@@ -130,25 +132,21 @@ export interface PendingView {
   batches: { id: string; values: Record<string, number> }[];
 }
 
-export interface RankEntry {
-  id: string;
-  score: number;
-}
-
 const TRACE = /^([0-9a-f]{32})-([0-9a-f]{16})$/;
 const BATCH_LABEL = /^[A-Za-z0-9._:-]{1,120}$/;
-const POSITIVE_INT = /^[1-9][0-9]{0,15}$/;
+const NONZERO_INT = /^-?[1-9][0-9]{0,15}$/;
+const IDENTIFIED = /^(-?[1-9][0-9]{0,15}):(.+)$/;
 
 export class WriteBehindCounter {
   readonly namespace: string;
   readonly shards: number;
-  private readonly redis: WriteBehindRedis;
+  /** Redis and its circuit breaker: an outage costs a quick CacheUnavailableError, not a timeout each. */
+  readonly store: CacheStore;
   private readonly traceCap: number;
   private readonly keyCache: ShardKeys[];
 
-  constructor(redis: RedisClient, options: WriteBehindOptions) {
-    defineScripts(redis, LUA_DIR);
-    this.redis = redis as WriteBehindRedis;
+  constructor(redis: RedisClient | CacheStore, options: WriteBehindOptions) {
+    this.store = redis instanceof CacheStore ? redis : new CacheStore(redis, { name: 'write-behind' });
     this.namespace = checkNamespace(options.namespace);
     this.shards = checkShards(options.shards ?? 16);
     this.traceCap = options.traceLinksPerShard ?? 32;
@@ -167,56 +165,104 @@ export class WriteBehindCounter {
 
   /** Counts an increment. Resolves false when `once` was given and its key had already counted. */
   async record(increment: Increment): Promise<boolean> {
-    const by = increment.by ?? 1;
-    if (!Number.isSafeInteger(by) || by < 1) throw new Error(`increment must be a positive integer, got ${by}`);
+    const by = checkBy(increment.by ?? 1);
     const counter = checkCounter(increment.counter);
     const k = this.keys(this.shardOf(increment.id));
     const onceKey = increment.once ? checkOnceKey(increment.once.key) : '-';
     const ttl = increment.once ? Math.max(1, Math.ceil(increment.once.ttlSeconds)) : 0;
     const trace = increment.trace ? `${increment.trace.traceId}-${increment.trace.spanId}` : '';
-    const counted = await this.redis.wbRecord(
-      k.pending,
-      k.pendingTraces,
-      k.ranking(increment.ranking ?? counter),
-      k.once(onceKey),
-      deltaField(counter, increment.id),
-      by,
-      increment.ranking ? increment.id : '',
-      ttl,
-      TRACE.test(trace) ? trace : '',
-      this.traceCap,
+    const counted = await this.store.run((redis) =>
+      redis.wbRecord(
+        k.pending,
+        k.pendingTraces,
+        k.pendingOnce,
+        k.ranking(increment.ranking ?? counter),
+        k.once(onceKey),
+        deltaField(counter, increment.id),
+        by,
+        increment.ranking ? increment.id : '',
+        ttl,
+        TRACE.test(trace) ? trace : '',
+        this.traceCap,
+        onceKey,
+      ),
     );
     return counted === 1;
   }
 
   /**
-   * Moves the shard's pending increments into a new batch `<label>:<uuid>` and returns the ids of
-   * every open batch of the shard, oldest first.
+   * Takes back an increment recorded with `once` (the same id, counter, by, key and ranking):
+   * 'withdrawn' when it was still pending, 'revoked' when a flush had claimed it (the database
+   * takes it back with the next batch), 'absent' when Redis holds no marker for it.
+   */
+  async revoke(increment: Increment & { once: { key: string } }): Promise<RevokeOutcome> {
+    const by = checkBy(increment.by ?? 1);
+    const counter = checkCounter(increment.counter);
+    const k = this.keys(this.shardOf(increment.id));
+    const onceKey = checkOnceKey(increment.once.key);
+    const outcome = await this.store.run((redis) =>
+      redis.wbRevoke(
+        k.pending,
+        k.pendingOnce,
+        k.ranking(increment.ranking ?? counter),
+        k.once(onceKey),
+        deltaField(counter, increment.id),
+        by,
+        increment.ranking ? increment.id : '',
+        onceKey,
+      ),
+    );
+    return REVOKE_OUTCOMES[outcome] ?? 'absent';
+  }
+
+  /**
+   * Moves the shard's pending increments into a new batch `<label>:<uuid>` when no batch of the
+   * shard is open, and returns the ids of every open batch of the shard, oldest first.
    */
   async claim(shard: number, batchId: string): Promise<string[]> {
     const k = this.keys(shard);
-    return this.redis.wbClaim(k.pending, k.pendingTraces, k.openBatches, k.batch(batchId), k.batchTraces(batchId), batchId);
+    return this.store.run((redis) =>
+      redis.wbClaim(k.pending, k.pendingTraces, k.pendingOnce, k.openBatches, k.batch(batchId), k.batchTraces(batchId), k.batchOnce(batchId), batchId),
+    );
   }
 
-  /** A batch's deltas and trace contexts; `null` when it is gone (another flush acknowledged it). */
+  /** A batch's deltas, identities and trace contexts; `null` when it is gone (another flush acknowledged it). */
   async readBatch(shard: number, batchId: string): Promise<Batch | null> {
     const k = this.keys(shard);
-    const replies = await this.redis.pipeline().hgetall(k.batch(batchId)).lrange(k.batchTraces(batchId), 0, -1).exec();
-    const [[hashError, hash], [listError, list]] = replies as [[Error | null, Record<string, string>], [Error | null, string[]]];
+    const replies = await this.store.run((redis) =>
+      redis.pipeline().hgetall(k.batch(batchId)).hgetall(k.batchOnce(batchId)).lrange(k.batchTraces(batchId), 0, -1).exec(),
+    );
+    const [[hashError, hash], [onceError, onceHash], [listError, list]] = replies as [
+      [Error | null, Record<string, string>],
+      [Error | null, Record<string, string>],
+      [Error | null, string[]],
+    ];
     if (hashError) throw hashError;
+    if (onceError) throw onceError;
     if (listError) throw listError;
     const fields = Object.entries(hash);
-    if (fields.length === 0) return null;
-    const batch: Batch = { id: batchId, shard, deltas: [], increments: 0, traces: [], rejected: [] };
+    const identified = Object.entries(onceHash);
+    if (fields.length === 0 && identified.length === 0) return null;
+    const batch: Batch = { id: batchId, shard, deltas: [], increments: 0, once: [], traces: [], rejected: [] };
     for (const [field, value] of fields) {
+      if (value === '0') continue; // an increment and its revocation in the same batch
       const parsed = parseDeltaField(field);
-      if (!parsed || !POSITIVE_INT.test(value)) {
+      if (!parsed || !NONZERO_INT.test(value)) {
         batch.rejected.push(field);
         continue;
       }
       const by = Number(value);
       batch.deltas.push({ ...parsed, by });
       batch.increments += by;
+    }
+    for (const [key, value] of identified) {
+      const match = IDENTIFIED.exec(value);
+      const parsed = match ? parseDeltaField(match[2]!) : undefined;
+      if (!match || !parsed) {
+        batch.rejected.push(`once:${key}`);
+        continue;
+      }
+      batch.once.push({ key, ...parsed, by: Number(match[1]) });
     }
     const seen = new Set<string>();
     for (const entry of list) {
@@ -232,41 +278,51 @@ export class WriteBehindCounter {
   /** Forgets a batch the database holds. Idempotent. */
   async ack(shard: number, batchId: string): Promise<void> {
     const k = this.keys(shard);
-    await this.redis.wbAck(k.openBatches, k.batch(batchId), k.batchTraces(batchId), batchId);
+    await this.store.run((redis) => redis.wbAck(k.openBatches, k.batch(batchId), k.batchTraces(batchId), k.batchOnce(batchId), batchId));
   }
 
   /**
-   * One flush of one shard: claim, then apply and acknowledge every open batch in turn. A failure
-   * (database down) rejects and leaves the batch open: the retry, or any later flush of the
-   * shard, applies it. Safe to run concurrently with itself: the database's batch-id check
-   * decides, and acknowledging twice is harmless.
+   * One flush of one shard: claim, then apply and acknowledge every open batch in turn. When an
+   * earlier flush left a batch open (it died, or the database was down), that batch is applied
+   * first and the pending increments are claimed right after it. A failure (database down)
+   * rejects and leaves the batch open: the retry, or any later flush of the shard, applies it.
+   * Safe to run concurrently with itself: the database's batch-id check decides, and
+   * acknowledging twice is harmless.
    */
   async flushShard(shard: number, label: string, apply: ApplyBatch, hooks: FlushHooks = {}): Promise<FlushReport> {
     if (!BATCH_LABEL.test(label)) throw new Error(`batch label ${JSON.stringify(label)} does not match ${BATCH_LABEL}`);
     const batchId = `${label}:${randomUUID()}`;
-    const open = await this.claim(shard, batchId);
-    const report: FlushReport = { shard, claimed: open.includes(batchId) ? batchId : null, batches: [] };
-    for (const id of open) {
-      const batch = await this.readBatch(shard, id);
-      if (!batch) {
-        await this.ack(shard, id);
-        report.batches.push({ id, result: 'gone', deltas: 0, increments: 0, traces: [] });
-        continue;
-      }
-      await hooks.beforeApply?.(batch);
-      const result = await apply(batch);
-      await hooks.beforeAck?.(batch);
-      await this.ack(shard, id);
-      report.batches.push({ id, result, deltas: batch.deltas.length, increments: batch.increments, traces: batch.traces });
+    const report: FlushReport = { shard, claimed: null, batches: [] };
+    // Two rounds at most: the orphans of earlier flushes, then what this flush claims.
+    for (let round = 0; round < 2 && report.claimed === null; round += 1) {
+      const open = await this.claim(shard, batchId);
+      if (open.includes(batchId)) report.claimed = batchId;
+      if (open.length === 0) break;
+      for (const id of open) await this.flushBatch(shard, id, apply, hooks, report);
     }
     return report;
+  }
+
+  private async flushBatch(shard: number, id: string, apply: ApplyBatch, hooks: FlushHooks, report: FlushReport): Promise<void> {
+    const batch = await this.readBatch(shard, id);
+    if (!batch) {
+      await this.ack(shard, id);
+      report.batches.push({ id, result: 'gone', deltas: 0, increments: 0, traces: [] });
+      return;
+    }
+    await hooks.beforeApply?.(batch);
+    const result = await apply(batch);
+    await hooks.beforeAck?.(batch);
+    await this.ack(shard, id);
+    report.batches.push({ id, result, deltas: batch.deltas.length, increments: batch.increments, traces: batch.traces });
   }
 
   /**
    * The counted-but-not-persisted part of an id's counters, read as one snapshot: the pending
    * hash and the open batches in one MULTI, retried if a flush claimed or acknowledged a batch
-   * between listing the batches and reading them. The caller subtracts the batches its
-   * database already holds (applied but not yet acknowledged), read after this call.
+   * between listing the batches and reading them (at most one batch per shard is open, so this
+   * settles within a few tries). The caller subtracts the batches its database already holds
+   * (applied but not yet acknowledged), read after this call.
    */
   async pending(id: string, counters: string[]): Promise<PendingView> {
     const k = this.keys(this.shardOf(id));
@@ -275,10 +331,12 @@ export class WriteBehindCounter {
       Object.fromEntries(counters.map((counter, i) => [counter, Number((reply as (string | null)[])[i] ?? 0)]));
     let known: string[] = [];
     for (let attempt = 0; attempt < 10; attempt += 1) {
-      const tx = this.redis.multi().hmget(k.pending, ...fields);
-      for (const batchId of known) tx.hmget(k.batch(batchId), ...fields);
-      tx.zrange(k.openBatches, 0, -1);
-      const replies = (await tx.exec()) ?? [];
+      const replies = await this.store.run(async (redis) => {
+        const tx = redis.multi().hmget(k.pending, ...fields);
+        for (const batchId of known) tx.hmget(k.batch(batchId), ...fields);
+        tx.zrange(k.openBatches, 0, -1);
+        return (await tx.exec()) ?? [];
+      });
       for (const [error] of replies) if (error) throw error;
       const open = replies.at(-1)?.[1] as string[];
       if (open.length === known.length && open.every((batchId, i) => batchId === known[i])) {
@@ -296,7 +354,7 @@ export class WriteBehindCounter {
   async backlog(): Promise<{ pendingFields: number; openBatches: number }> {
     const counts = await Promise.all(
       this.keyCache.map(async (k) => {
-        const replies = (await this.redis.pipeline().hlen(k.pending).zcard(k.openBatches).exec()) ?? [];
+        const replies = (await this.store.run((redis) => redis.pipeline().hlen(k.pending).zcard(k.openBatches).exec())) ?? [];
         for (const [error] of replies) if (error) throw error;
         return [Number(replies[0]?.[1]), Number(replies[1]?.[1])] as const;
       }),
@@ -306,37 +364,9 @@ export class WriteBehindCounter {
       openBatches: counts.reduce((sum, [, batches]) => sum + batches, 0),
     };
   }
-
-  /**
-   * The top `limit` ids of a ranking. Each id lives in exactly one shard, so the top of each
-   * shard's sorted set, merged, is exactly the global top: no approximation.
-   */
-  async top(ranking: string, limit: number): Promise<RankEntry[]> {
-    const perShard = await Promise.all(
-      this.keyCache.map(async (k) => {
-        const flat = await this.redis.zrevrange(k.ranking(ranking), 0, limit - 1, 'WITHSCORES');
-        const entries: RankEntry[] = [];
-        for (let i = 0; i < flat.length; i += 2) entries.push({ id: flat[i]!, score: Number(flat[i + 1]) });
-        return entries;
-      }),
-    );
-    return mergeTop(perShard, limit);
-  }
-
-  /** Replaces one shard's ranking with `entries` (rebuilding it from the database after Redis lost it). */
-  async setRanking(ranking: string, shard: number, entries: RankEntry[]): Promise<void> {
-    const key = this.keys(shard).ranking(ranking);
-    const tx = this.redis.multi().del(key);
-    if (entries.length > 0) tx.zadd(key, ...entries.flatMap((entry) => [entry.score, entry.id]));
-    const replies = (await tx.exec()) ?? [];
-    for (const [error] of replies) if (error) throw error;
-  }
 }
 
-/** Merges per-shard rankings (each sorted by score, descending) into the top `limit`; ties by id. */
-export function mergeTop(lists: RankEntry[][], limit: number): RankEntry[] {
-  return lists
-    .flat()
-    .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .slice(0, limit);
+function checkBy(by: number): number {
+  if (!Number.isSafeInteger(by) || by < 1) throw new Error(`increment must be a positive integer, got ${by}`);
+  return by;
 }

@@ -1,7 +1,8 @@
 import { closeRedis, createRedis, waitForReady, type RedisClient } from '@cachelab/redis';
 import { testRedisConfig, uniqueName } from '@cachelab/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WriteBehindCounter, mergeTop, type ApplyBatch, type Batch } from '../src/write-behind';
+import { mergeTop, ShardedLeaderboard } from '../src/leaderboard';
+import { WriteBehindCounter, type ApplyBatch, type Batch } from '../src/write-behind';
 import { shardOf } from '../src/write-behind-keys';
 
 // The database side is a Map here, with the same contract the inventory service's SQL keeps:
@@ -28,6 +29,7 @@ beforeAll(async () => {
 afterAll(() => closeRedis(redis));
 
 const counterFor = (shards = 4) => new WriteBehindCounter(redis, { namespace: uniqueName('wb'), shards });
+const leaderboardOf = (counter: WriteBehindCounter) => new ShardedLeaderboard(counter.store, { namespace: counter.namespace, shards: counter.shards });
 
 async function flushAll(counter: WriteBehindCounter, apply: ApplyBatch) {
   for (let shard = 0; shard < counter.shards; shard += 1) await counter.flushShard(shard, `test-${shard}`, apply);
@@ -55,7 +57,72 @@ describe('write-behind counter', () => {
 
     expect([first, again]).toEqual([true, false]);
     expect((await counter.pending('SKU-1', ['sold'])).unclaimed).toEqual({ sold: 3 });
-    expect(await counter.top('sold', 5)).toEqual([{ id: 'SKU-1', score: 3 }]);
+    expect(await leaderboardOf(counter).top('sold', 5)).toEqual([{ id: 'SKU-1', score: 3 }]);
+  });
+
+  it('lists the increments recorded with a once-key in the batch, under their key', async () => {
+    const counter = counterFor(1);
+    await counter.record({ id: 'SKU-1', counter: 'sold', by: 3, once: { key: 'sale:SKU-1:o-1', ttlSeconds: 60 } });
+    await counter.record({ id: 'SKU-1', counter: 'sold', by: 2, once: { key: 'sale:SKU-1:o-2', ttlSeconds: 60 } });
+    await counter.record({ id: 'SKU-1', counter: 'views' });
+
+    await counter.claim(0, 'job-1:a');
+    const batch = await counter.readBatch(0, 'job-1:a');
+
+    expect(batch?.deltas.sort((a, b) => a.counter.localeCompare(b.counter))).toEqual([
+      { id: 'SKU-1', counter: 'sold', by: 5 },
+      { id: 'SKU-1', counter: 'views', by: 1 },
+    ]);
+    expect(batch?.once.sort((a, b) => a.key.localeCompare(b.key))).toEqual([
+      { key: 'sale:SKU-1:o-1', id: 'SKU-1', counter: 'sold', by: 3 },
+      { key: 'sale:SKU-1:o-2', id: 'SKU-1', counter: 'sold', by: 2 },
+    ]);
+  });
+
+  it('revokes an identified increment: withdrawn while pending, a negative entry once claimed', async () => {
+    const counter = counterFor(1);
+    const leaderboard = leaderboardOf(counter);
+    const sale = (order: string, by: number) => ({ id: 'SKU-1', counter: 'sold', by, ranking: 'sold', once: { key: `sale:SKU-1:${order}`, ttlSeconds: 60 } });
+    await counter.record(sale('o-1', 3));
+    await counter.record(sale('o-2', 4));
+
+    expect(await counter.revoke(sale('o-1', 3))).toBe('withdrawn');
+    expect((await counter.pending('SKU-1', ['sold'])).unclaimed).toEqual({ sold: 4 });
+    expect(await leaderboard.top('sold', 1)).toEqual([{ id: 'SKU-1', score: 4 }]);
+    expect(await counter.record(sale('o-1', 3))).toBe(true); // the marker went with it: the order may count again
+    expect(await counter.revoke(sale('o-1', 3))).toBe('withdrawn');
+
+    await counter.claim(0, 'job-1:a');
+    expect(await counter.revoke(sale('o-2', 4))).toBe('revoked');
+    expect(await counter.revoke(sale('o-2', 4))).toBe('absent');
+    expect(await leaderboard.top('sold', 1)).toEqual([]);
+    await counter.ack(0, 'job-1:a');
+    await counter.claim(0, 'job-2:b');
+    const batch = await counter.readBatch(0, 'job-2:b');
+    expect(batch?.deltas).toEqual([{ id: 'SKU-1', counter: 'sold', by: -4 }]);
+    expect(batch?.once).toEqual([{ key: 'sale:SKU-1:o-2', id: 'SKU-1', counter: 'sold', by: -4 }]);
+  });
+
+  it('claims nothing new while a batch of the shard is open: one batch per shard, whatever the retries', async () => {
+    const counter = counterFor(1);
+    const down = new Error('database down');
+    const failing: ApplyBatch = () => Promise.reject(down);
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      await counter.record({ id: 'SKU-1', counter: 'views' });
+      await expect(counter.flushShard(0, `job-${attempt}`, failing)).rejects.toBe(down);
+    }
+
+    expect(await counter.backlog()).toEqual({ pendingFields: 1, openBatches: 1 });
+    expect((await counter.pending('SKU-1', ['views'])).batches).toHaveLength(1);
+
+    const db = memoryDatabase();
+    const report = await counter.flushShard(0, 'job-back', db.apply);
+    expect(report.batches.map((b) => [b.result, b.increments])).toEqual([
+      ['applied', 1],
+      ['applied', 19],
+    ]);
+    expect(db.total('views', 'SKU-1')).toBe(20);
+    expect(await counter.backlog()).toEqual({ pendingFields: 0, openBatches: 0 });
   });
 
   it('applies the batch of a flush that died before applying it (an orphan) in the next flush', async () => {
@@ -144,7 +211,7 @@ describe('write-behind counter', () => {
     const scores = Array.from({ length: 40 }, (_, i) => ({ id: `SKU-${i + 1}`, score: ((i * 37) % 41) + 1 }));
     for (const { id, score } of scores) await counter.record({ id, counter: 'sold', by: score, ranking: 'sold' });
 
-    const top = await counter.top('sold', 10);
+    const top = await leaderboardOf(counter).top('sold', 10);
 
     const expected = [...scores].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).slice(0, 10);
     expect(top).toEqual(expected);

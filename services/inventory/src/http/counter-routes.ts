@@ -6,7 +6,7 @@ import { topSellers } from '../leaderboard/top-sellers';
 import { skuParams } from '../stock/validation';
 import { BULL_BOARD_PATH, mountBullBoard } from '../write-behind/bull-board';
 import { readCounters } from '../write-behind/read-counters';
-import { recordSale } from '../write-behind/record-sale';
+import { recordSale, revokeSale } from '../write-behind/record-sale';
 import { recordView } from '../write-behind/record-view';
 import { createWriteBehind, type WriteBehind } from '../write-behind/runtime';
 import { writeThroughView } from '../write-behind/write-through';
@@ -91,6 +91,9 @@ export function counterRoutes(app: Express, deps: CounterRouteDeps): CounterExte
   return {
     recordSale: async (sale) => {
       await recordSale(saleDeps, sale);
+    },
+    revokeSale: async (sale) => {
+      await revokeSale(saleDeps, sale);
     },
     readiness: async () => ({ writeBehindRedis: await wb.ping() }),
     close: () => wb.close(),

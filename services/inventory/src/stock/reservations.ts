@@ -74,6 +74,8 @@ export interface ReservationsDeps {
   catalog: CatalogClient;
   /** Counts units sold (the write-behind counters); a failure is logged, not fatal. */
   recordSale(sale: Sale): Promise<void>;
+  /** Takes a counted sale back (compensation); a failure is logged, not fatal. */
+  revokeSale(sale: Sale): Promise<void>;
   logger: Logger;
 }
 
@@ -198,7 +200,8 @@ export class Reservations {
 
   /**
    * Takes back what a failed order reserved, last line first: the Postgres row, then the Redis
-   * reservation (a crash in between leaves an orphan in Redis, which reconciliation frees). When
+   * reservation (a crash in between leaves an orphan in Redis, which reconciliation frees), then
+   * the line's sale (units sold, top-sellers score). When
    * Postgres cannot be reached the line stays held in both stores, consistently.
    */
   private async compensate(orderId: string, lines: OrderLine[]): Promise<CompensationReport> {
@@ -208,6 +211,10 @@ export class Reservations {
         await forgetReservation(this.deps.prisma, line.sku, orderId);
         await this.deps.store.undoReserve(line.sku, orderId);
         report.undone.push({ sku: line.sku, qty: line.qty });
+        // The line's sale was counted when it was reserved (now or by an earlier attempt).
+        await this.deps.revokeSale({ orderId, sku: line.sku, qty: line.qty }).catch((error: unknown) => {
+          this.deps.logger.error({ err: error, orderId, sku: line.sku }, 'revoking the sale failed; its units stay counted as sold');
+        });
       } catch (error) {
         this.deps.logger.error({ err: error, orderId, sku: line.sku }, 'compensation failed; the line stays held');
         report.held.push({ sku: line.sku, qty: line.qty });

@@ -1,4 +1,4 @@
-import { RedisCircuitBreaker, WriteBehindCounter, type PendingView, type RankEntry, type TraceRef } from '@cachelab/cache';
+import { CacheStore, ShardedLeaderboard, WriteBehindCounter, type PendingView, type RankEntry, type RevokeOutcome, type TraceRef } from '@cachelab/cache';
 import type { RedisClient } from '@cachelab/redis';
 import type { WriteBehindConfig } from './config';
 import { incrementsRecorded } from './metrics';
@@ -9,60 +9,68 @@ export type CounterName = (typeof COUNTERS)[number];
 export const TOP_SELLERS = 'sold';
 
 /**
- * The inventory's write-behind counters on the request path: the engine from @cachelab/cache on
- * a fail-fast connection behind a circuit breaker, so a Redis outage costs a request a quick
- * CacheUnavailableError, not a timeout each.
+ * The inventory's write-behind counters on the request path: the engine and the leaderboard from
+ * @cachelab/cache on a fail-fast connection, through one CacheStore (the scripts and one circuit
+ * breaker), so a Redis outage costs a request a quick CacheUnavailableError, not a timeout each.
  */
 export class InventoryCounters {
+  readonly store: CacheStore;
   readonly engine: WriteBehindCounter;
-  readonly breaker: RedisCircuitBreaker;
+  readonly leaderboard: ShardedLeaderboard;
 
   constructor(
     redis: RedisClient,
     readonly config: WriteBehindConfig,
   ) {
-    this.engine = new WriteBehindCounter(redis, {
-      namespace: config.namespace,
-      shards: config.WRITE_BEHIND_SHARDS,
-      traceLinksPerShard: config.WRITE_BEHIND_TRACE_LINKS,
-    });
-    this.breaker = new RedisCircuitBreaker({ name: 'write-behind' });
+    this.store = new CacheStore(redis, { name: 'write-behind' });
+    const shards = config.WRITE_BEHIND_SHARDS;
+    this.engine = new WriteBehindCounter(this.store, { namespace: config.namespace, shards, traceLinksPerShard: config.WRITE_BEHIND_TRACE_LINKS });
+    this.leaderboard = new ShardedLeaderboard(this.store, { namespace: config.namespace, shards });
   }
 
   /** Counts one view of a (validated, known) SKU. */
   async view(sku: string, trace?: TraceRef): Promise<void> {
-    await this.breaker.run(() => this.engine.record({ id: sku, counter: 'views', trace }));
+    await this.engine.record({ id: sku, counter: 'views', trace });
     incrementsRecorded.inc({ counter: 'views', store: 'redis' });
   }
 
   /** Counts `qty` units of a sale once per (orderId, SKU); false when this sale had already counted. */
   async sale(orderId: string, sku: string, qty: number, trace?: TraceRef): Promise<boolean> {
-    const counted = await this.breaker.run(() =>
-      this.engine.record({
-        id: sku,
-        counter: 'sold',
-        by: qty,
-        ranking: TOP_SELLERS,
-        once: { key: saleKey(orderId, sku), ttlSeconds: this.config.WRITE_BEHIND_SALE_DEDUP_HOURS * 3600 },
-        trace,
-      }),
-    );
+    const counted = await this.engine.record({ ...this.saleIncrement(orderId, sku, qty), trace });
     if (counted) incrementsRecorded.inc({ counter: 'sold', store: 'redis' }, qty);
     return counted;
   }
 
+  /** Takes a sale back (its order was compensated): see WriteBehindCounter.revoke. */
+  revokeSale(orderId: string, sku: string, qty: number): Promise<RevokeOutcome> {
+    return this.engine.revoke(this.saleIncrement(orderId, sku, qty));
+  }
+
   pending(sku: string): Promise<PendingView> {
-    return this.breaker.run(() => this.engine.pending(sku, [...COUNTERS]));
+    return this.engine.pending(sku, [...COUNTERS]);
   }
 
   topSellers(limit: number): Promise<RankEntry[]> {
-    return this.breaker.run(() => this.engine.top(TOP_SELLERS, limit));
+    return this.leaderboard.top(TOP_SELLERS, limit);
   }
 
   close(): void {
-    this.breaker.shutdown();
+    this.store.breaker.shutdown();
+  }
+
+  private saleIncrement(orderId: string, sku: string, qty: number) {
+    return {
+      id: sku,
+      counter: 'sold',
+      by: qty,
+      ranking: TOP_SELLERS,
+      once: { key: saleKey(orderId, sku), ttlSeconds: this.config.WRITE_BEHIND_SALE_DEDUP_HOURS * 3600 },
+    };
   }
 }
 
-/** One sale line, as the idempotency marker and the fallback batch id name it. */
+/**
+ * A sale line's identity: the Redis marker's name, the once-key its increment carries in a batch,
+ * and the AppliedBatch id Postgres records for it, whichever path counted it (record-sale.ts).
+ */
 export const saleKey = (orderId: string, sku: string): string => `sale:${sku}:${orderId}`;

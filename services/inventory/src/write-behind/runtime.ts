@@ -1,4 +1,4 @@
-import { WriteBehindCounter } from '@cachelab/cache';
+import { CacheStore, WriteBehindCounter } from '@cachelab/cache';
 import type { Env } from '@cachelab/config';
 import { closeRedis, createRedis, pingRedis, type RedisConnectionConfig } from '@cachelab/redis';
 import type { Logger } from '@cachelab/telemetry';
@@ -55,7 +55,8 @@ export function createWriteBehind(deps: WriteBehindDeps): WriteBehind {
     client.on('error', (error: Error) => deps.logger.debug({ err: error }, 'write-behind redis error'));
   }
   const counters = new InventoryCounters(requests, config);
-  const flushEngine = new WriteBehindCounter(queueConnection, {
+  // The flush has a breaker of its own: a Redis outage fails its jobs fast (BullMQ retries them).
+  const flushEngine = new WriteBehindCounter(new CacheStore(queueConnection, { name: 'write-behind-flush' }), {
     namespace: config.namespace,
     shards: config.WRITE_BEHIND_SHARDS,
     traceLinksPerShard: config.WRITE_BEHIND_TRACE_LINKS,
@@ -81,6 +82,7 @@ export function createWriteBehind(deps: WriteBehindDeps): WriteBehind {
         await worker?.close();
         await settlesWithin(queue.close(), 1_000);
         counters.close();
+        flushEngine.store.breaker.shutdown();
         await Promise.all([closeRedis(requests), closeRedis(queueConnection)]);
       })()),
   };
