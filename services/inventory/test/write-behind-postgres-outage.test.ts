@@ -70,6 +70,21 @@ describe('Postgres outage under the counters', () => {
     expect(failed.failedReason).toBeTruthy();
     expect(failed.data.shard).toBeTypeOf('number');
 
+    // More views while every flush attempt fails: they wait in the one pending hash of their
+    // shard, not in a new batch per attempt (wb-claim-7.lua claims only when none is open).
+    let more = 0;
+    for (let round = 0; round < 4; round += 1) {
+      more += await views(skus, 10);
+      const failedNow = await queue.getFailedCount();
+      await waitFor(async () => (await queue.getFailedCount()) > failedNow, { timeoutMs: 30_000, what: 'another flush job to fail' });
+    }
+    expect(more).toBe(40);
+    for (let shard = 0; shard < probe.engine.shards; shard += 1) {
+      expect(await probe.redis.zcard(probe.engine.keys(shard).openBatches)).toBeLessThanOrEqual(1);
+    }
+    const pendingViews = await Promise.all(skus.map(async (sku) => (await probe.engine.pending(sku, ['views'])).batches.length));
+    expect(Math.max(...pendingViews)).toBeLessThanOrEqual(1);
+
     const read = await call(`${svc.url}/counters/${skus[0]}`);
     expect(read.status).toBe(503);
     expect(read.body.error.code).toBe('database_unavailable');
@@ -77,7 +92,7 @@ describe('Postgres outage under the counters', () => {
     expect((await probe.backlog()).openBatches).toBeGreaterThan(0); // claimed, waiting for Postgres
 
     proxy.up();
-    await waitForPersisted(probe, skus, { views: before + during });
+    await waitForPersisted(probe, skus, { views: before + during + more });
     expect(await queue.getFailedCount()).toBeGreaterThan(failedBefore); // kept for inspection
     const after = (await call(`${svc.url}/counters/${skus[0]}`)).body.views;
     expect(after.pending).toBe(0);
