@@ -2,9 +2,11 @@
   Rebuilds one SKU's Redis state from Postgres, only when its stock key is missing: live stock is
   never overwritten (two instances starting together, or a load racing live reservations).
 
-  KEYS[1] inv:{SKU}:stock, KEYS[2] inv:{SKU}:reservations, KEYS[3] inv:{SKU}:released
+  KEYS[1] inv:{SKU}:stock, KEYS[2] inv:{SKU}:reservations, KEYS[3] inv:{SKU}:released,
+  KEYS[4] inv:{SKU}:total
   ARGV[1] available units (Postgres total minus reserved quantities)
-  ARGV[2] n, then n pairs orderId, "qty:createdAtMs" of live reservations
+  ARGV[2] the Postgres total it was computed from (restock-2.lua adds only what is beyond it)
+  ARGV[3] n, then n pairs orderId, "qty:createdAtMs" of live reservations
   then m, then m pairs orderId, "qty:releasedAtMs" of released ones
 
   Returns 1 when loaded, 0 when the stock key already existed.
@@ -14,7 +16,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
 end
 -- Leftovers of a partial loss would disagree with Postgres: Postgres is the record here.
 redis.call('DEL', KEYS[2], KEYS[3])
-local i = 2
+local i = 3
 for _, key in ipairs({ KEYS[2], KEYS[3] }) do
   local n = tonumber(ARGV[i])
   for j = 1, n do
@@ -23,4 +25,5 @@ for _, key in ipairs({ KEYS[2], KEYS[3] }) do
   i = i + 2 * n + 1
 end
 redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[4], ARGV[2])
 return 1

@@ -9,7 +9,8 @@
       be in flight and are kept;
     - available = total - every reservation Redis holds after the repair.
 
-  KEYS[1] inv:{SKU}:stock, KEYS[2] inv:{SKU}:reservations, KEYS[3] inv:{SKU}:released
+  KEYS[1] inv:{SKU}:stock, KEYS[2] inv:{SKU}:reservations, KEYS[3] inv:{SKU}:released,
+  KEYS[4] inv:{SKU}:total (the Postgres total the live stock includes)
   ARGV[1] '1' = report only, ARGV[2] total, ARGV[3] grace ms
   ARGV[4] n, then n pairs orderId, "qty:createdAtMs" reserved in Postgres
   then m, then m pairs orderId, "qty:releasedAtMs" released in Postgres
@@ -19,6 +20,10 @@
 ]]
 local dryRun = ARGV[1] == '1'
 local total = tonumber(ARGV[2])
+-- A restock that Postgres committed after the caller read the total, and whose script ran
+-- already, is included in the live stock: keep the larger total.
+local included = tonumber(redis.call('GET', KEYS[4]) or '0')
+if included > total then total = included end
 local grace = tonumber(ARGV[3])
 local now = redis.call('TIME')
 local nowMs = now[1] * 1000 + math.floor(now[2] / 1000)
@@ -86,5 +91,6 @@ if before == false or tonumber(before) ~= after then
   change('available', '', after)
   if not dryRun then redis.call('SET', KEYS[1], after) end
 end
+if not dryRun then redis.call('SET', KEYS[4], total) end
 
 return cjson.encode({ before = before and tonumber(before) or cjson.null, after = after, changes = changes })

@@ -149,7 +149,7 @@ export class Reservations {
     return stockSpan('inventory.restock', { 'inventory.sku': sku, 'inventory.qty': qty }, async () => {
       await this.checkCatalog(sku);
       const total = await this.database('record the restock', () => addStock(this.deps.prisma, sku, qty));
-      let available = await this.deps.store.restock(sku, qty);
+      let available = await this.deps.store.restock(sku, qty, total);
       if (available === null) {
         // No stock key: rebuild it from Postgres, whose total already includes this restock.
         await this.deps.loader.loadSku(sku);

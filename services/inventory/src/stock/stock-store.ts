@@ -14,9 +14,9 @@ interface StockCommands {
   reserve(stock: string, reservations: string, released: string, orderId: string, qty: number): Promise<Reply>;
   release(stock: string, reservations: string, released: string, orderId: string): Promise<Reply>;
   undoReserve(stock: string, reservations: string, released: string, orderId: string): Promise<Reply>;
-  restock(stock: string, qty: number): Promise<number>;
-  loadStock(stock: string, reservations: string, released: string, ...args: (string | number)[]): Promise<number>;
-  reconcileStock(stock: string, reservations: string, released: string, ...args: (string | number)[]): Promise<string>;
+  restock(stock: string, total: string, qty: number, newTotal: number): Promise<number>;
+  loadStock(stock: string, reservations: string, released: string, total: string, ...args: (string | number)[]): Promise<number>;
+  reconcileStock(stock: string, reservations: string, released: string, total: string, ...args: (string | number)[]): Promise<string>;
 }
 
 export type StockRedis = WithScripts<StockCommands>;
@@ -77,9 +77,13 @@ export class StockStore {
     return asResult(await this.call(() => this.redis.undoReserve(k.stock, k.reservations, k.released, orderId)));
   }
 
-  /** The new available count, or null when the stock key is missing (rebuild it instead). */
-  async restock(sku: string, qty: number): Promise<number | null> {
-    const available = await this.call(() => this.redis.restock(this.keysOf(sku).stock, qty));
+  /**
+   * Brings the live stock up to `newTotal` (Postgres' total after adding `qty`), once. The new
+   * available count, or null when the stock key is missing (rebuild it instead).
+   */
+  async restock(sku: string, qty: number, newTotal: number): Promise<number | null> {
+    const k = this.keysOf(sku);
+    const available = await this.call(() => this.redis.restock(k.stock, k.total, qty, newTotal));
     return available < 0 ? null : available;
   }
 
@@ -106,14 +110,14 @@ export class StockStore {
   async load(sku: string, record: SkuRecord): Promise<boolean> {
     const k = this.keysOf(sku);
     const held = record.reserved.reduce((sum, entry) => sum + entry.qty, 0);
-    const args = [record.total - held, ...flatten(record.reserved), ...flatten(record.released)];
-    return (await this.call(() => this.redis.loadStock(k.stock, k.reservations, k.released, ...args))) === 1;
+    const args = [record.total - held, record.total, ...flatten(record.reserved), ...flatten(record.released)];
+    return (await this.call(() => this.redis.loadStock(k.stock, k.reservations, k.released, k.total, ...args))) === 1;
   }
 
   async reconcile(sku: string, record: SkuRecord, options: { dryRun: boolean; graceMs: number }): Promise<ReconcileReply> {
     const k = this.keysOf(sku);
     const args = [options.dryRun ? '1' : '0', record.total, options.graceMs, ...flatten(record.reserved), ...flatten(record.released)];
-    const json = await this.call(() => this.redis.reconcileStock(k.stock, k.reservations, k.released, ...args));
+    const json = await this.call(() => this.redis.reconcileStock(k.stock, k.reservations, k.released, k.total, ...args));
     const reply = JSON.parse(json) as { before: number | null; after: number; changes: ReconcileChange[] | Record<string, never> };
     // cjson encodes an empty Lua table as {}.
     return { before: reply.before, after: reply.after, changes: Array.isArray(reply.changes) ? reply.changes : [] };
@@ -122,7 +126,7 @@ export class StockStore {
   /** Deletes a SKU's keys: what a Redis data loss looks like (tests and drills only). */
   async forget(sku: string): Promise<void> {
     const k = this.keysOf(sku);
-    await this.call(() => this.redis.del(k.stock, k.reservations, k.released));
+    await this.call(() => this.redis.del(k.stock, k.reservations, k.released, k.total));
   }
 
   private async call<T>(command: () => Promise<T>): Promise<T> {
