@@ -20,6 +20,7 @@ const env = loadConfig(
   z.object({
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'expected a postgresql:// URL' }),
     RECONCILE_GRACE_MS: envInt(0, 86_400_000).default(30_000),
+    RESERVATION_RETENTION_HOURS: envInt(1, 24 * 3650).default(24 * 30),
   }),
 );
 const log = createLogger('inventory-reconcile');
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
     await waitForReady(redis);
     const report = await reconcileStock(
       { store: new StockStore(redis), prisma, logger: log },
-      { dryRun: values['dry-run'], graceMs, ...(values.sku ? { skus: values.sku } : {}) },
+      { dryRun: values['dry-run'], graceMs, retentionHours: env.RESERVATION_RETENTION_HOURS, ...(values.sku ? { skus: values.sku } : {}) },
     );
     if (values.json) {
       process.stdout.write(`${JSON.stringify(report)}\n`);

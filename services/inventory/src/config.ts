@@ -20,6 +20,13 @@ const inventoryEnv = serviceEnv.extend({
    * the two writes) only once it is older than this; younger ones may still be in flight.
    */
   RECONCILE_GRACE_MS: envInt(0, 86_400_000).default(30_000),
+  /**
+   * Released reservations are kept this long (Postgres rows and the Redis `released` hash), so a
+   * replay of that order is recognised; then pruned. An order id replayed later counts as new.
+   */
+  RESERVATION_RETENTION_HOURS: envInt(1, 24 * 3650).default(24 * 30),
+  /** How often the service prunes released reservations past the retention (0: never). */
+  RESERVATION_PRUNE_EVERY_MS: envInt(0, 86_400_000).default(3_600_000),
   /** Redis command timeout for stock commands. */
   REDIS_COMMAND_TIMEOUT_MS: envInt(50, 60_000).default(1_000),
   /** Dedicated connections for the /lab WATCH strategy (WATCH state lives on a connection). */

@@ -10,6 +10,7 @@ import { counterRoutes } from './http/counter-routes';
 import { labRoutes } from './http/lab-routes';
 import { stockRoutes } from './http/stock-routes';
 import { LabStrategies } from './lab/strategies';
+import { startPruning } from './stock/prune';
 import { Reservations } from './stock/reservations';
 import { StockLoader } from './stock/stock-loader';
 import { StockStore } from './stock/stock-store';
@@ -62,6 +63,11 @@ export function createInventoryService(config: InventoryServiceConfig, redisOver
     logger,
   });
 
+  const stopPruning = startPruning(
+    { store, prisma, logger },
+    { retentionHours: config.RESERVATION_RETENTION_HOURS, everyMs: config.RESERVATION_PRUNE_EVERY_MS },
+  );
+
   const app = createApp({
     serviceName: 'inventory-service',
     logger,
@@ -86,6 +92,7 @@ export function createInventoryService(config: InventoryServiceConfig, redisOver
     reservations,
     counters: counters!,
     async close() {
+      stopPruning();
       await counters!.close();
       await lab.close();
       await closeRedis(redis);

@@ -105,3 +105,18 @@ export async function forgetReservation(prisma: Prisma, sku: string, orderId: st
   originQueries.inc({ operation: 'reservation.delete' });
   await prisma.reservation.deleteMany({ where: { sku, orderId, status: 'reserved' } });
 }
+
+/**
+ * Deletes up to `limit` released reservations older than the retention, oldest first; returns
+ * which (sku, orderId) went, so that Redis forgets them too. Reserved rows are never pruned.
+ */
+export async function pruneReleasedReservations(prisma: Prisma, retentionHours: number, limit: number): Promise<{ sku: string; orderId: string }[]> {
+  originQueries.inc({ operation: 'reservation.prune' });
+  return prisma.$queryRaw<{ sku: string; orderId: string }[]>`
+    DELETE FROM "Reservation" WHERE "id" IN (
+      SELECT "id" FROM "Reservation"
+       WHERE "status" = 'released' AND "releasedAt" < now() - make_interval(hours => ${retentionHours}::int)
+       ORDER BY "releasedAt" LIMIT ${limit}
+    )
+    RETURNING "sku", "orderId"`;
+}

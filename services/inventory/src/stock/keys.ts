@@ -11,13 +11,26 @@ export interface SkuKeys {
   released: string;
   /** The Postgres total (units ever put on sale) that the live stock includes: restocks apply once. */
   total: string;
+  /** Postgres' record of the SKU, written in chunks for one load or reconcile (see stock-store.ts). */
+  staged(token: string): { reserved: string; released: string };
+}
+
+function keysIn(namespace: string, sku: string): SkuKeys {
+  const base = `${namespace}:{${sku}}`;
+  return {
+    stock: `${base}:stock`,
+    reservations: `${base}:reservations`,
+    released: `${base}:released`,
+    total: `${base}:total`,
+    staged: (token) => ({ reserved: `${base}:staged:${token}:reserved`, released: `${base}:staged:${token}:released` }),
+  };
 }
 
 export function stockKeys(sku: string): SkuKeys {
-  return { stock: `inv:{${sku}}:stock`, reservations: `inv:{${sku}}:reservations`, released: `inv:{${sku}}:released`, total: `inv:{${sku}}:total` };
+  return keysIn('inv', sku);
 }
 
 /** The /lab keys: the same shape in another namespace, so teaching runs never touch real stock. */
 export function labKeys(sku: string): SkuKeys {
-  return { stock: `lab:{${sku}}:stock`, reservations: `lab:{${sku}}:reservations`, released: `lab:{${sku}}:released`, total: `lab:{${sku}}:total` };
+  return keysIn('lab', sku);
 }

@@ -11,6 +11,8 @@ export interface ReconcileOptions {
   graceMs: number;
   /** Only these SKUs (default: every SKU Postgres has a Stock row for). */
   skus?: string[];
+  /** Released entries older than this are dropped from Redis (Postgres prunes after the same time). */
+  retentionHours?: number;
   /** SKUs per Postgres query (and scripts in flight together). */
   batchSize?: number;
 }
@@ -54,7 +56,7 @@ export async function reconcileStock(
         batch.map(async (sku) => {
           const record = records.get(sku);
           if (record === undefined) return; // no Stock row: nothing to reconcile against
-          const reply = await deps.store.reconcile(sku, record, options);
+          const reply = await deps.store.reconcile(sku, record, { ...options, retentionMs: (options.retentionHours ?? 0) * 3_600_000 });
           if (reply.changes.length === 0) return;
           report.drifted.push({ sku, ...reply, oversold: reply.after < 0 });
           const releasedInRedis = reply.changes.filter((c) => c.kind === 'released_in_redis').map((c) => c.orderId);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { defineScripts, type RedisClient, type WithScripts } from '@cachelab/redis';
 import { StockUnavailableError } from './errors';
@@ -15,8 +16,19 @@ interface StockCommands {
   release(stock: string, reservations: string, released: string, orderId: string): Promise<Reply>;
   undoReserve(stock: string, reservations: string, released: string, orderId: string): Promise<Reply>;
   restock(stock: string, total: string, qty: number, newTotal: number): Promise<number>;
-  loadStock(stock: string, reservations: string, released: string, total: string, ...args: (string | number)[]): Promise<number>;
-  reconcileStock(stock: string, reservations: string, released: string, total: string, ...args: (string | number)[]): Promise<string>;
+  loadStock(stock: string, reservations: string, released: string, total: string, stagedReserved: string, stagedReleased: string, available: number, recordTotal: number): Promise<number>;
+  reconcileStock(
+    stock: string,
+    reservations: string,
+    released: string,
+    total: string,
+    stagedReserved: string,
+    stagedReleased: string,
+    dryRun: string,
+    recordTotal: number,
+    graceMs: number,
+    retentionMs: number,
+  ): Promise<string>;
 }
 
 export type StockRedis = WithScripts<StockCommands>;
@@ -45,10 +57,10 @@ export interface SkuRecord {
   released: OrderEntry[];
 }
 
-const flatten = (entries: OrderEntry[]): (string | number)[] => [
-  entries.length,
-  ...entries.flatMap((entry) => [entry.orderId, `${entry.qty}:${entry.atMs}`]),
-];
+/** Field-value pairs per HSET when Postgres' record is staged: no command carries a SKU's whole history. */
+export const STAGE_CHUNK = 500;
+/** A staged record nobody moved into place (the caller died) expires by itself. */
+const STAGE_TTL_MS = 60_000;
 
 /**
  * Typed access to the stock scripts. Every call names the three keys of one SKU, which share
@@ -110,17 +122,56 @@ export class StockStore {
   async load(sku: string, record: SkuRecord): Promise<boolean> {
     const k = this.keysOf(sku);
     const held = record.reserved.reduce((sum, entry) => sum + entry.qty, 0);
-    const args = [record.total - held, record.total, ...flatten(record.reserved), ...flatten(record.released)];
-    return (await this.call(() => this.redis.loadStock(k.stock, k.reservations, k.released, k.total, ...args))) === 1;
+    const staged = await this.stage(sku, record);
+    return (await this.call(() => this.redis.loadStock(k.stock, k.reservations, k.released, k.total, staged.reserved, staged.released, record.total - held, record.total))) === 1;
   }
 
-  async reconcile(sku: string, record: SkuRecord, options: { dryRun: boolean; graceMs: number }): Promise<ReconcileReply> {
+  async reconcile(sku: string, record: SkuRecord, options: { dryRun: boolean; graceMs: number; retentionMs?: number }): Promise<ReconcileReply> {
     const k = this.keysOf(sku);
-    const args = [options.dryRun ? '1' : '0', record.total, options.graceMs, ...flatten(record.reserved), ...flatten(record.released)];
-    const json = await this.call(() => this.redis.reconcileStock(k.stock, k.reservations, k.released, k.total, ...args));
+    const staged = await this.stage(sku, record);
+    const json = await this.call(() =>
+      this.redis.reconcileStock(
+        k.stock,
+        k.reservations,
+        k.released,
+        k.total,
+        staged.reserved,
+        staged.released,
+        options.dryRun ? '1' : '0',
+        record.total,
+        options.graceMs,
+        options.retentionMs ?? 0,
+      ),
+    );
     const reply = JSON.parse(json) as { before: number | null; after: number; changes: ReconcileChange[] | Record<string, never> };
     // cjson encodes an empty Lua table as {}.
     return { before: reply.before, after: reply.after, changes: Array.isArray(reply.changes) ? reply.changes : [] };
+  }
+
+  /** Removes released entries (orderIds) from the SKU's `released` hash: their retention is over. */
+  async forgetReleased(sku: string, orderIds: string[]): Promise<void> {
+    const key = this.keysOf(sku).released;
+    for (let i = 0; i < orderIds.length; i += STAGE_CHUNK) {
+      await this.call(() => this.redis.hdel(key, ...orderIds.slice(i, i + STAGE_CHUNK)));
+    }
+  }
+
+  /**
+   * Postgres' record of a SKU in two hashes beside its keys (same hash tag), STAGE_CHUNK pairs
+   * per HSET: the load and reconcile scripts read them there instead of from their arguments.
+   */
+  private async stage(sku: string, record: SkuRecord): Promise<{ reserved: string; released: string }> {
+    const staged = this.keysOf(sku).staged(randomUUID());
+    for (const [key, entries] of [
+      [staged.reserved, record.reserved],
+      [staged.released, record.released],
+    ] as const) {
+      for (let i = 0; i < entries.length; i += STAGE_CHUNK) {
+        const pairs = entries.slice(i, i + STAGE_CHUNK).flatMap((entry) => [entry.orderId, `${entry.qty}:${entry.atMs}`]);
+        await this.call(() => this.redis.multi().hset(key, ...pairs).pexpire(key, STAGE_TTL_MS).exec());
+      }
+    }
+    return staged;
   }
 
   /** Deletes a SKU's keys: what a Redis data loss looks like (tests and drills only). */

@@ -11,9 +11,12 @@
 
   KEYS[1] inv:{SKU}:stock, KEYS[2] inv:{SKU}:reservations, KEYS[3] inv:{SKU}:released,
   KEYS[4] inv:{SKU}:total (the Postgres total the live stock includes)
+  KEYS[5] inv:{SKU}:staged:<token>:reserved   reserved in Postgres, orderId -> "qty:createdAtMs"
+  KEYS[6] inv:{SKU}:staged:<token>:released   released in Postgres, orderId -> "qty:releasedAtMs"
+          (written by the caller a bounded chunk per command, deleted here)
   ARGV[1] '1' = report only, ARGV[2] total, ARGV[3] grace ms
-  ARGV[4] n, then n pairs orderId, "qty:createdAtMs" reserved in Postgres
-  then m, then m pairs orderId, "qty:releasedAtMs" released in Postgres
+  ARGV[4] retention ms: released entries older than this are dropped from Redis too (Postgres
+          prunes its rows after the same time); 0 keeps them
 
   Returns JSON { before, after, changes = [{ kind, orderId, qty }] }; `released_in_redis`
   changes tell the caller to mark those Postgres rows released.
@@ -31,19 +34,16 @@ local nowMs = now[1] * 1000 + math.floor(now[2] / 1000)
 local function qtyOf(value) return tonumber(string.match(value, '^(%d+)')) end
 local function msOf(value) return tonumber(string.match(value, ':(%d+)$')) or 0 end
 
-local pgReserved, pgReleased = {}, {}
-local i = 4
-for _, into in ipairs({ pgReserved, pgReleased }) do
-  local n = tonumber(ARGV[i])
-  for j = 1, n do into[ARGV[i + 2 * j - 1]] = ARGV[i + 2 * j] end
-  i = i + 2 * n + 1
-end
-
 local function toMap(flat)
   local map = {}
   for j = 1, #flat, 2 do map[flat[j]] = flat[j + 1] end
   return map
 end
+local pgReserved = toMap(redis.call('HGETALL', KEYS[5]))
+local pgReleased = toMap(redis.call('HGETALL', KEYS[6]))
+redis.call('DEL', KEYS[5], KEYS[6])
+local retention = tonumber(ARGV[4])
+
 local held = toMap(redis.call('HGETALL', KEYS[2]))
 local released = toMap(redis.call('HGETALL', KEYS[3]))
 local before = redis.call('GET', KEYS[1])
@@ -92,5 +92,11 @@ if before == false or tonumber(before) ~= after then
   if not dryRun then redis.call('SET', KEYS[1], after) end
 end
 if not dryRun then redis.call('SET', KEYS[4], total) end
+
+if retention > 0 and not dryRun then
+  for orderId, value in pairs(released) do
+    if not pgReleased[orderId] and msOf(value) < nowMs - retention then redis.call('HDEL', KEYS[3], orderId) end
+  end
+end
 
 return cjson.encode({ before = before and tonumber(before) or cjson.null, after = after, changes = changes })
