@@ -38,7 +38,7 @@ export interface ReconcileReport {
 
 /**
  * Compares every SKU's Redis state with Postgres' record and repairs the drift in either
- * direction (reconcile-stock-3.lua decides and repairs Redis atomically; this marks the Postgres
+ * direction (reconcile-stock-6.lua decides and repairs Redis atomically; this marks the Postgres
  * rows whose release only Redis recorded). After a loss of Redis data it rebuilds everything.
  */
 export async function reconcileStock(

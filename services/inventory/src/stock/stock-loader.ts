@@ -9,7 +9,7 @@ const BATCH = 500;
 /**
  * Puts Postgres' record of a SKU into Redis when Redis has none: at start for every SKU, and
  * on demand when a script answers `not_loaded` (Redis lost its data while we were running).
- * Loading never overwrites a live stock key (load-stock-3.lua checks in the same step).
+ * Loading never overwrites a live stock key (load-stock-6.lua checks in the same step).
  */
 export class StockLoader {
   private readonly inFlight = new Map<string, Promise<void>>();
