@@ -58,6 +58,11 @@ export interface LoadTestOptions {
    * (the lab's variants: `stampede-unprotected`). Default: the scenario.
    */
   reportName?: string;
+  /**
+   * A warm-up run: k6 judges no threshold (`--no-thresholds`) and its reports go to
+   * `<reportDir>/warmup/`, so that the measured run after it keeps the scenario's own names.
+   */
+  warmup?: boolean;
 }
 
 /**
@@ -91,7 +96,8 @@ export function ensureK6(): Promise<string> {
  */
 export async function runLoadTest(scenario: string, env: Record<string, string> = {}, options: LoadTestOptions = {}): Promise<LoadTestRun> {
   const k6 = await ensureK6();
-  const reportDir = env.REPORT_DIR ? path.resolve(env.REPORT_DIR) : statePath('reports');
+  const baseDir = env.REPORT_DIR ? path.resolve(env.REPORT_DIR) : statePath('reports');
+  const reportDir = options.warmup ? path.join(baseDir, 'warmup') : baseDir;
   const reportPath = path.join(reportDir, `${scenario}.json`);
   const exportPath = path.join(reportDir, `${options.reportName ?? scenario}.html`);
   fs.mkdirSync(reportDir, { recursive: true });
@@ -99,7 +105,7 @@ export async function runLoadTest(scenario: string, env: Record<string, string> 
   fs.rmSync(exportPath, { force: true });
   const script = path.join(repoRoot, 'loadtests', `${scenario}.js`);
   const exitCode = await new Promise<number>((resolve, reject) => {
-    const child = spawn(k6, ['run', '--quiet', script], {
+    const child = spawn(k6, ['run', '--quiet', ...(options.warmup ? ['--no-thresholds'] : []), script], {
       cwd: repoRoot,
       env: { ...DASHBOARD_DEFAULTS, ...process.env, K6_WEB_DASHBOARD_EXPORT: exportPath, ...env, REPORT_DIR: reportDir },
       stdio: ['ignore', 'inherit', 'inherit'],

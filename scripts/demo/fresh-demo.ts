@@ -25,6 +25,7 @@ import { CLUSTER_PORTS, POSTGRES_PORT, SENTINEL_GROUP_PORTS, SENTINEL_PORTS, SER
  */
 export const SHORT_RUN: Record<string, string> = {
   DEMO_DURATION: '3s',
+  DEMO_WARMUP: '1s',
   DEMO_LAB_DURATION: '2s',
   DEMO_BURST: '50',
   P95_MS: '2000',
