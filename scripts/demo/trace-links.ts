@@ -141,17 +141,33 @@ export interface FindOptions {
   sinceMs: number;
   /** Where the report is written and the span files are read; `$CACHELAB_STATE_DIR` by default. */
   stateDir?: string;
+  /** How long to keep asking Zipkin for behaviours not found yet (spans arrive in batches). */
+  waitMs?: number;
 }
 
 /**
  * One entry per behaviour found (the newest trace of the run), from Zipkin when it answers, else
  * from the span files. Writes `<stateDir>/reports/trace-links.json`.
  */
-export async function findTeachingTraces({ zipkinUrl = 'http://127.0.0.1:9411', sinceMs, stateDir: dir = stateDir() }: FindOptions): Promise<TeachingTrace[]> {
+export async function findTeachingTraces({ zipkinUrl = 'http://127.0.0.1:9411', sinceMs, stateDir: dir = stateDir(), waitMs = 10_000 }: FindOptions): Promise<TeachingTrace[]> {
   const links: TeachingTrace[] = [];
   if (await zipkinUp(zipkinUrl)) {
+    // A span reaches Zipkin a batch delay after it ends (OTEL_BSP_SCHEDULE_DELAY, 1 s, plus the
+    // POST): the last behaviours of a tour just finished may not be searchable yet. Ask again for
+    // the missing ones until all are found or `waitMs` has passed.
+    const found = new Map<string, string>();
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      for (const b of BEHAVIOURS) {
+        if (found.has(b.behaviour)) continue;
+        const traceId = await newestInZipkin(zipkinUrl, b, sinceMs);
+        if (traceId) found.set(b.behaviour, traceId);
+      }
+      if (found.size === BEHAVIOURS.length || Date.now() >= deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
     for (const b of BEHAVIOURS) {
-      const traceId = await newestInZipkin(zipkinUrl, b, sinceMs);
+      const traceId = found.get(b.behaviour);
       if (traceId) links.push({ behaviour: b.behaviour, traceId, url: `${zipkinUrl}/zipkin/traces/${traceId}`, query: annotationQuery(b.tags) });
     }
   } else {
