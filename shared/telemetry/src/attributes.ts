@@ -84,6 +84,18 @@ export const StepResults = {
   /** A stock reservation script took the units, or found the same order's reservation (`replayed`). */
   reserved: 'reserved',
   replayed: 'replayed',
+  /**
+   * Bloom filter coverage (shared/cache/src/bloom-coverage.ts): an outbox drain that added rows
+   * (`drained`) or found none (`empty`); an audit that found every row in the filter (`sound`) or
+   * some missing (`unsound`, followed by a rebuild); a create whose own add failed, covered by
+   * another instance's drain (`drained-elsewhere`) or not within its wait (`timed-out`).
+   */
+  drained: 'drained',
+  empty: 'empty',
+  sound: 'sound',
+  unsound: 'unsound',
+  drainedElsewhere: 'drained-elsewhere',
+  timedOut: 'timed-out',
 } as const;
 
 export type StepResult = (typeof StepResults)[keyof typeof StepResults];
