@@ -87,9 +87,12 @@ export const StepResults = {
   /**
    * Bloom filter coverage (shared/cache/src/bloom-coverage.ts): an outbox drain that added rows
    * (`drained`) or found none (`empty`); an audit that found every row in the filter (`sound`) or
-   * some missing (`unsound`, followed by a rebuild); a create whose own add failed, covered by
-   * another instance's drain (`drained-elsewhere`) or not within its wait (`timed-out`).
+   * some missing (`unsound`, followed by a rebuild); a create's add to the filter (`added`, or
+   * `not-built` before the first build), or, when it failed, covered by another instance's drain
+   * (`drained-elsewhere`) or not within its wait (`timed-out`).
    */
+  added: 'added',
+  notBuilt: 'not-built',
   drained: 'drained',
   empty: 'empty',
   sound: 'sound',
