@@ -1,3 +1,4 @@
+import { serve } from '@cachelab/http-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCategory, freshSku } from './helpers/db';
 import { createProduct } from './support/catalog-api';
@@ -106,5 +107,25 @@ describe('bad input is a 4xx with a JSON error, never a 5xx', () => {
     expectError(refused, 429, 'rate_limited');
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await call(`${limited.url}/products/1`, { headers: client })).status).not.toBe(429);
+  });
+
+  it('writes from IPv6 clients are limited like any other, never a 500', async () => {
+    // Behind a trusted proxy: the client address comes from X-Forwarded-For.
+    const client = { 'x-forwarded-for': `2001:db8:${(process.pid % 0xffff).toString(16)}::${(Date.now() % 0xffff).toString(16)}` };
+    const statuses = [];
+    for (let i = 0; i < 4; i++) {
+      statuses.push((await call(`${limited.url}/products`, { method: 'POST', headers: client, json: valid() })).status);
+    }
+    expect(statuses).toEqual([201, 201, 201, 429]);
+
+    // Directly from ::1, the service listening on the IPv6 loopback.
+    const served = await serve(limited.service.app, { port: 0, host: '::1', handleSignals: false });
+    try {
+      const direct = await call(`http://[::1]:${served.port}/products`, { method: 'POST', json: valid() });
+      expect(direct.status, JSON.stringify(direct.body)).toBe(201);
+      expect(direct.headers.get('x-ratelimit-remaining')).not.toBeNull();
+    } finally {
+      await served.close();
+    }
   });
 });

@@ -3,7 +3,7 @@ export { CacheUnavailableError, RedisCircuitBreaker, type BreakerOptions, type B
 export { decode, encode, type Entry, type Envelope } from './envelope';
 export { EntryWriter, type EntryPolicy } from './entry-writer';
 export { Invalidator } from './invalidation';
-export { entityKey, entityKeys, type EntityKeys } from './keys';
+export { encodeKeyPart, entityKey, entityKeys, type EntityKeys } from './keys';
 export { SlidingWindowRateLimiter, type RateLimitDecision } from './rate-limit';
 export { RedisLock, type Lock } from './redis-lock';
 export { SingleFlight } from './single-flight';

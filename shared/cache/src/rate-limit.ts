@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { rateLimited, withSpan } from '@cachelab/telemetry';
 import { CacheUnavailableError } from './circuit-breaker';
-import { entityKey } from './keys';
+import { encodeKeyPart, entityKey } from './keys';
 import type { CacheStore } from './store';
 
 export interface RateLimitDecision {
@@ -21,6 +21,10 @@ export interface RateLimitDecision {
  * boundary; the sorted set of request times has no boundary. The cost is one member per request
  * in the window, which is fine for per-client write limits.
  *
+ * The client's window is `ratelimit:{<client>}:<name>`. The client id is encoded into a safe key
+ * part (`ratelimit:{_3a_3a1}:catalog-writes` for `::1`): an IPv6 address holds colons, which
+ * would change the key's shape, and a 500 for every IPv6 writer is worse than no limit at all.
+ *
  * When Redis is unavailable the limiter fails open: rate limiting protects capacity, and refusing
  * every write because the limiter's store is down would turn a cache outage into an outage.
  */
@@ -30,8 +34,9 @@ export class SlidingWindowRateLimiter {
     private readonly options: { name: string; limit: number; windowMs: number },
   ) {}
 
+  /** `clientId` is any text: an IPv4 or IPv6 address, an API key (encoded into the key, see encodeKeyPart). */
   async check(clientId: string): Promise<RateLimitDecision> {
-    const key = entityKey('ratelimit', clientId, this.options.name);
+    const key = entityKey('ratelimit', encodeKeyPart(clientId), this.options.name);
     return withSpan('ratelimit.check', { 'cache.pattern': 'rate-limit', 'cache.key': key }, async (span) => {
       const decision = await this.decide(key);
       span.setAttributes({ 'cache.result': decision.result, 'ratelimit.allowed': decision.allowed, 'ratelimit.remaining': decision.remaining });

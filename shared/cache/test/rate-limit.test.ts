@@ -23,6 +23,14 @@ describe('sliding-window rate limit', () => {
     expect((await limiter.check('bob')).allowed).toBe(true);
   });
 
+  it('limits IPv6 clients like any other, each address on its own', async () => {
+    const limiter = new SlidingWindowRateLimiter(await newStore(), { name: uniqueName('w'), limit: 1, windowMs: 60_000 });
+    expect(await limiter.check('::1')).toMatchObject({ allowed: true, result: 'allowed' });
+    expect(await limiter.check('::1')).toMatchObject({ allowed: false, result: 'limited' });
+    expect((await limiter.check('2001:db8::1')).allowed).toBe(true);
+    expect((await limiter.check('_3a_3a1')).allowed).toBe(true); // the encoding of '::1' is another client
+  });
+
   it('admits again once the oldest request has left the window', async () => {
     const limiter = new SlidingWindowRateLimiter(await newStore(), { name: uniqueName('w'), limit: 2, windowMs: 300 });
     const startedAt = Date.now();
