@@ -3,3 +3,4 @@ export { hostPortList, type HostPort } from './host-port';
 export { envInt, port, optionalVar } from './primitives';
 export { serviceEnv, logLevels, type ServiceEnv } from './service-env';
 export { redisEnv, redisModes, redisConfigFromEnv, type RedisEnv, type RedisConfig, type RedisMode } from './redis-env';
+export { databaseEnv, type DatabaseEnv } from './database-env';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { databaseEnv } from './database-env';
 import { optionalVar, port } from './primitives';
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -13,6 +14,7 @@ export const serviceEnv = z.object({
   LOG_LEVEL: z.enum(logLevels).default('info'),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalVar(z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' })),
   CACHELAB_STATE_DIR: optionalVar(z.string()),
+  ...databaseEnv.shape,
 });
 
 export type ServiceEnv = z.output<typeof serviceEnv>;

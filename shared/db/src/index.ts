@@ -8,3 +8,5 @@ export type { SchemaShape } from './schema-shape';
 export { migrateFromEnv, type MigrateFromEnvOptions } from './migrate-from-env';
 export { pgAdapter, type PgAdapterOptions } from './pg-adapter';
 export { seedTransaction } from './seed-transaction';
+export { DEFAULT_POOL_TIMEOUTS, poolTimeoutsFrom, type PoolTimeouts } from './pool-timeouts';
+export { databaseFailureOf, isDatabaseUnavailable, type DatabaseFailure } from './database-unavailable';

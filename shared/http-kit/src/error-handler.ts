@@ -1,6 +1,7 @@
+import { databaseFailureOf } from '@cachelab/db';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
-import { HttpError, sendError } from './errors';
+import { HttpError, sendError, unavailable } from './errors';
 import { validationError } from './validate';
 
 /** What body-parser (and http-errors) put on the errors they raise. */
@@ -22,10 +23,26 @@ const PARSER_ERRORS: Record<string, (error: ParserError) => HttpError> = {
   'request.size.invalid': () => new HttpError(400, 'bad_request', 'Request size did not match Content-Length'),
 };
 
+/**
+ * The one mapping of "the database is down or hung" for every service: whatever route or cache
+ * layer the error came through, a request that needed Postgres and could not get an answer is a
+ * 503 with Retry-After, never a 500 (see isDatabaseUnavailable in @cachelab/db).
+ */
+export function databaseUnavailable(error: unknown): HttpError | undefined {
+  const failure = databaseFailureOf(error);
+  if (failure === undefined) return undefined;
+  return unavailable(
+    'database_unavailable',
+    failure === 'timeout' ? 'The database did not answer in time; retry later' : 'The database cannot be reached; retry later',
+  );
+}
+
 /** The client-facing form of `error`, or undefined when it is a bug (a 500). */
 export function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;
   if (error instanceof z.core.$ZodError) return validationError(error);
+  const database = databaseUnavailable(error);
+  if (database) return database;
   if (!(error instanceof Error)) return undefined;
   const parserError = error as ParserError;
   const known = typeof parserError.type === 'string' ? PARSER_ERRORS[parserError.type] : undefined;

@@ -1,6 +1,6 @@
 export { ChaosRedis } from './chaos-redis';
 export { CLUSTER_PORTS, SENTINEL_PORTS, SENTINEL_REDIS_PORTS, serviceTestEnv, testRedisConfig, testRedisMode } from './redis-config';
-export { TcpProxy } from './tcp-proxy';
+export { TcpProxy, type ProxyState } from './tcp-proxy';
 export { uniqueName, waitFor } from './wait-for';
 export { call, post, type Reply } from './http';
 export { freePort } from './free-port';

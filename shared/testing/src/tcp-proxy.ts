@@ -1,16 +1,22 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
+/** What the proxy does with connections: forward them, refuse them, or hold them silently. */
+export type ProxyState = 'up' | 'down' | 'stalled';
+
 /**
  * A fault-injecting TCP proxy in front of a real server (toxiproxy in a few lines). The client
  * under test talks to the proxy; the test decides when the network "fails":
- *   down()  cut every open connection and refuse new ones (the server looks dead)
- *   up()    accept and forward again
- * Redis itself is never mocked: every byte that gets through reaches the real server.
+ *   down()   cut every open connection and refuse new ones (the server looks dead)
+ *   stall()  accept connections and keep them open, but let no byte through either way (a hung
+ *            server: a query that never answers, a connect that never completes)
+ *   up()     accept and forward again; connections held by a stall are cut
+ * The server itself is never mocked: every byte that gets through reaches the real server.
  */
 export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
-  private accepting = true;
+  private readonly held = new Set<Socket>();
+  private mode: ProxyState = 'up';
   port = 0;
 
   constructor(
@@ -25,17 +31,34 @@ export class TcpProxy {
   }
 
   down(): void {
-    this.accepting = false;
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
+    this.mode = 'down';
+    this.cut();
+  }
+
+  /** Freezes open connections where they are and holds new ones unanswered. */
+  stall(): void {
+    this.mode = 'stalled';
+    for (const socket of this.sockets) {
+      socket.unpipe();
+      socket.pause();
+      this.held.add(socket);
+    }
   }
 
   up(): void {
-    this.accepting = true;
+    // A stalled connection is in an unknown state (half a request sent): end it, as a real
+    // network would once the client gave up on it.
+    for (const socket of this.held) socket.destroy();
+    this.held.clear();
+    this.mode = 'up';
+  }
+
+  get state(): ProxyState {
+    return this.mode;
   }
 
   get isUp(): boolean {
-    return this.accepting;
+    return this.mode === 'up';
   }
 
   async close(): Promise<void> {
@@ -43,9 +66,22 @@ export class TcpProxy {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  private cut(): void {
+    for (const socket of [...this.sockets, ...this.held]) socket.destroy();
+    this.sockets.clear();
+    this.held.clear();
+  }
+
   private forward(client: Socket): void {
-    if (!this.accepting) {
+    if (this.mode === 'down') {
       client.destroy();
+      return;
+    }
+    if (this.mode === 'stalled') {
+      client.on('error', () => undefined);
+      client.on('close', () => this.held.delete(client));
+      client.pause();
+      this.held.add(client);
       return;
     }
     const upstream = connect(this.target.port, this.target.host);
@@ -54,6 +90,7 @@ export class TcpProxy {
       socket.on('error', () => undefined);
       socket.on('close', () => {
         this.sockets.delete(socket);
+        this.held.delete(socket);
         client.destroy();
         upstream.destroy();
       });
