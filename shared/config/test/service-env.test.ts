@@ -17,7 +17,17 @@ describe('serviceEnv', () => {
       LOG_LEVEL: 'debug',
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
       CACHELAB_STATE_DIR: '/tmp/state',
+      // The database pool's limits, with their defaults (DB_QUERY_TIMEOUT_MS unset: statement + 1 s).
+      DB_CONNECT_TIMEOUT_MS: 2_000,
+      DB_STATEMENT_TIMEOUT_MS: 5_000,
+      DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: 10_000,
     });
+  });
+
+  it('reads the database timeouts and rejects a bad one by name', () => {
+    const config = loadConfig(serviceEnv, { ...base, DB_STATEMENT_TIMEOUT_MS: '250', DB_QUERY_TIMEOUT_MS: '400' });
+    expect([config.DB_STATEMENT_TIMEOUT_MS, config.DB_QUERY_TIMEOUT_MS]).toEqual([250, 400]);
+    expect(() => loadConfig(serviceEnv, { ...base, DB_CONNECT_TIMEOUT_MS: 'soon' })).toThrow(/DB_CONNECT_TIMEOUT_MS: expected an integer/);
   });
 
   it('treats empty optional variables as unset', () => {
