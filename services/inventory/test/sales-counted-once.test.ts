@@ -1,6 +1,6 @@
 import { closeRedis, createRedis, type RedisClient } from '@cachelab/redis';
 import { createLogger } from '@cachelab/telemetry';
-import { testRedisConfig, waitFor } from '@cachelab/testing';
+import { ChaosRedis, testRedisConfig, waitFor } from '@cachelab/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPrisma } from '../src/db/client';
 import { applyBatch } from '../src/write-behind/apply-batch';
@@ -9,7 +9,6 @@ import { InventoryCounters } from '../src/write-behind/counters';
 import { recordSale, type RecordSaleDeps } from '../src/write-behind/record-sale';
 import { testDatabaseUrl } from './helpers/db';
 import { testEnv } from './support/inventory-service';
-import { ReplyDroppingRedis } from './support/reply-dropping-redis';
 import { freshOrderId, freshSku } from './support/skus';
 import { closePool, persistedTotals, WriteBehindProbe, writeBehindEnv } from './support/write-behind-env';
 
@@ -21,18 +20,18 @@ import { closePool, persistedTotals, WriteBehindProbe, writeBehindEnv } from './
  */
 const wb = writeBehindEnv();
 const prisma = createPrisma(testDatabaseUrl, { poolSize: 4 });
-let chaos: ReplyDroppingRedis;
+let chaos: ChaosRedis;
 let redis: RedisClient;
 let counters: InventoryCounters;
 let probe: WriteBehindProbe;
 let deps: RecordSaleDeps;
 
 beforeAll(async () => {
-  chaos = await ReplyDroppingRedis.forTestStack(testRedisConfig());
+  chaos = await ChaosRedis.forTestStack(testRedisConfig());
   probe = await WriteBehindProbe.open(wb);
 });
 afterEach(async () => {
-  chaos.heal();
+  chaos.up();
   counters?.close();
   if (redis) await closeRedis(redis).catch(() => redis.disconnect());
 });
@@ -55,7 +54,7 @@ async function connect(): Promise<void> {
 async function reconnect(): Promise<void> {
   counters.close();
   await closeRedis(redis).catch(() => redis.disconnect());
-  chaos.heal();
+  chaos.up();
   await connect();
 }
 
@@ -75,7 +74,7 @@ describe('a sale counts once, whichever path counts it', () => {
     chaos.dropReplies();
     expect(await recordSale(deps, sale)).toBe('counted-in-database');
     await waitFor(async () => (await pendingSold(sale.sku)) === 3, { timeoutMs: 5_000, what: 'the script to have run in Redis' });
-    chaos.heal();
+    chaos.up();
     await flush(sale.sku);
 
     expect(await sold(sale.sku)).toBe(3);

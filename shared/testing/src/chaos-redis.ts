@@ -9,11 +9,15 @@ const address = (node: HostPort) => `${node.host}:${node.port}`;
  * Sentinel-managed servers and the sentinels) and returns a config that goes through them: seeds
  * and sentinels point at the proxies, and `natMap` rewrites the addresses the servers announce.
  * `down()` makes all of Redis unreachable for that client only; other clients are unaffected.
+ * `dropReplies()` lets that client's commands reach the data servers and loses their replies (the
+ * sentinels still answer); `up()` heals both.
  */
 export class ChaosRedis {
   private constructor(
     readonly config: RedisConnectionConfig,
     private readonly proxies: TcpProxy[],
+    /** The proxies in front of data servers (not the sentinels). */
+    private readonly data: TcpProxy[],
   ) {}
 
   static async around(base: RedisConnectionConfig, announced: HostPort[]): Promise<ChaosRedis> {
@@ -30,7 +34,8 @@ export class ChaosRedis {
       sentinels: base.mode === 'sentinel' ? base.sentinels.map(via) : base.sentinels,
       natMap,
     };
-    return new ChaosRedis(config, [...proxyFor.values()]);
+    const dataServers = announced.length > 0 ? announced : base.nodes;
+    return new ChaosRedis(config, [...proxyFor.values()], dataServers.map((node) => proxyFor.get(address(node))!));
   }
 
   /** Around the suite's Redis: every Cluster node, or the Sentinel group, or the one server. */
@@ -41,6 +46,11 @@ export class ChaosRedis {
 
   down(): void {
     for (const proxy of this.proxies) proxy.down();
+  }
+
+  /** Commands still run on the data servers; their replies are lost. */
+  dropReplies(): void {
+    for (const proxy of this.data) proxy.dropReplies();
   }
 
   up(): void {

@@ -1,7 +1,10 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
-/** What the proxy does with connections: forward them, refuse them, or hold them silently. */
-export type ProxyState = 'up' | 'down' | 'stalled';
+/**
+ * What the proxy does with connections: forward them, refuse them, hold them silently, or forward
+ * the client's bytes and throw the server's answers away.
+ */
+export type ProxyState = 'up' | 'down' | 'stalled' | 'dropping';
 
 /**
  * A fault-injecting TCP proxy in front of a real server (toxiproxy in a few lines). The client
@@ -9,13 +12,18 @@ export type ProxyState = 'up' | 'down' | 'stalled';
  *   down()   cut every open connection and refuse new ones (the server looks dead)
  *   stall()  accept connections and keep them open, but let no byte through either way (a hung
  *            server: a query that never answers, a connect that never completes)
- *   up()     accept and forward again; connections held by a stall are cut
+ *   dropReplies()  every byte the client sends still reaches the server (the command runs), every
+ *            byte it answers is thrown away: the fault a client timeout cannot tell from "never ran"
+ *   up()     accept and forward again; connections held by a stall or that lost replies are cut
  * The server itself is never mocked: every byte that gets through reaches the real server.
  */
 export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  /** Connections a stall froze or that lost replies: out of step, cut by up(). */
   private readonly held = new Set<Socket>();
+  /** The server side of each forwarded client connection. */
+  private readonly upstreams = new Map<Socket, Socket>();
   private mode: ProxyState = 'up';
   port = 0;
 
@@ -43,6 +51,11 @@ export class TcpProxy {
       socket.pause();
       this.held.add(socket);
     }
+  }
+
+  dropReplies(): void {
+    this.mode = 'dropping';
+    for (const [client, upstream] of this.upstreams) this.discardReplies(client, upstream);
   }
 
   up(): void {
@@ -85,16 +98,26 @@ export class TcpProxy {
       return;
     }
     const upstream = connect(this.target.port, this.target.host);
+    this.upstreams.set(client, upstream);
     for (const socket of [client, upstream]) {
       this.sockets.add(socket);
       socket.on('error', () => undefined);
       socket.on('close', () => {
         this.sockets.delete(socket);
         this.held.delete(socket);
+        this.upstreams.delete(client);
         client.destroy();
         upstream.destroy();
       });
     }
-    client.pipe(upstream).pipe(client);
+    client.pipe(upstream);
+    if (this.mode === 'dropping') this.discardReplies(client, upstream);
+    else upstream.pipe(client);
+  }
+
+  private discardReplies(client: Socket, upstream: Socket): void {
+    upstream.unpipe(client);
+    upstream.on('data', () => undefined);
+    this.held.add(client);
   }
 }
