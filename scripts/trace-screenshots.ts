@@ -10,13 +10,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
 import { SERVICE_PORTS, zipkinUrl } from '../infra/native';
 import { repoRoot } from '../infra/native/paths';
+// Debian's Chromium, installed when missing, launched headless: the same as the comparison page's test.
+import { ensureChromium, launchChromium } from '../tools/compare/test/support/chromium';
 import { BEHAVIOURS, findTeachingTraces } from './demo/trace-links';
 import { runTraceTour } from './demo/trace-tour';
 
-const CHROMIUM = '/usr/bin/chromium';
 const say = (message: string) => console.log(`\x1b[36m[trace-screenshots]\x1b[0m ${message}`);
 
 interface ZipkinSpan {
@@ -44,7 +44,9 @@ async function main(): Promise<void> {
   if (links[0]?.url.startsWith('npm ')) throw new Error('Zipkin is not running: npm run stack -- up');
   const outDir = join(repoRoot, 'docs', 'images', 'traces');
   mkdirSync(outDir, { recursive: true });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  const chromium = ensureChromium();
+  if (!chromium.ok) throw new Error(chromium.reason);
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
     for (const behaviour of BEHAVIOURS) {
